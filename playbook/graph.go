@@ -1,0 +1,184 @@
+package playbook
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// link checks every reference in the steps' expressions, turns step
+// references and depends_on entries into edges, and orders the steps.
+func (p *Playbook) link(steps []*Step) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, s := range steps {
+		for _, expr := range s.expressions() {
+			diags = append(diags, p.collectRefs(s, expr)...)
+		}
+	}
+	for _, s := range steps {
+		diags = append(diags, p.resolveDeps(s)...)
+	}
+	order, cycleDiags := topoSort(steps)
+	diags = append(diags, cycleDiags...)
+	p.Steps = order
+	return diags
+}
+
+func (s *Step) expressions() []hcl.Expression {
+	var exprs []hcl.Expression
+	for _, e := range []hcl.Expression{s.When, s.Command, s.Path} {
+		if e != nil {
+			exprs = append(exprs, e)
+		}
+	}
+	if sc := s.Script; sc != nil {
+		for _, e := range []hcl.Expression{sc.Raw, sc.CloudFile, sc.HostPath, sc.CommandLine} {
+			if e != nil {
+				exprs = append(exprs, e)
+			}
+		}
+	}
+	return exprs
+}
+
+// collectRefs checks the traversals of one expression. Step references
+// become edges; var and host references are checked against what exists.
+func (p *Playbook) collectRefs(s *Step, expr hcl.Expression) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, trav := range expr.Variables() {
+		root := trav.RootName()
+		rng := trav.SourceRange()
+		switch {
+		case root == "var":
+			name := attrName(trav, 1)
+			if _, ok := p.vars[name]; !ok {
+				diags = append(diags, refError(rng, "Reference to undeclared variable",
+					fmt.Sprintf("No variable named %q is declared%s.", name, didYouMean(name, sortedKeys(p.vars)))))
+			}
+		case root == "host":
+			name := attrName(trav, 1)
+			if !hostAttributes[name] {
+				diags = append(diags, refError(rng, "Unsupported host attribute",
+					fmt.Sprintf("host.%s does not exist; a host has id, hostname and platform%s.",
+						name, didYouMean(name, sortedKeys(hostAttributes)))))
+			}
+		case isKindRoot(root):
+			name := attrName(trav, 1)
+			s.refs = append(s.refs, stepRef{addr: root + "." + name, rng: rng})
+			if attr := attrName(trav, 2); attr != "" && !stepAttributes[attr] {
+				diags = append(diags, refError(rng, "Unsupported step attribute",
+					fmt.Sprintf("%s.%s has no attribute %q%s. A step has %s.", root, name, attr,
+						didYouMean(attr, sortedKeys(stepAttributes)), strings.Join(sortedKeys(stepAttributes), ", "))))
+			}
+		default:
+			roots := []string{"var", "host", "step", "get", "runscript", "contain"}
+			diags = append(diags, refError(rng, "Unknown reference",
+				fmt.Sprintf("%q is not something an expression can refer to%s. Expressions can read %s.",
+					root, didYouMean(root, roots), strings.Join(roots, ", "))))
+		}
+	}
+	return diags
+}
+
+func isKindRoot(root string) bool {
+	_, ok := kindOfBlockType(root)
+	return ok
+}
+
+func attrName(trav hcl.Traversal, i int) string {
+	if i >= len(trav) {
+		return ""
+	}
+	switch t := trav[i].(type) {
+	case hcl.TraverseAttr:
+		return t.Name
+	case hcl.TraverseIndex:
+		return t.Key.GoString()
+	}
+	return ""
+}
+
+func refError(rng hcl.Range, summary, detail string) *hcl.Diagnostic {
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: rng.Ptr()}
+}
+
+func (p *Playbook) resolveDeps(s *Step) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	seen := map[string]bool{}
+	for _, ref := range s.refs {
+		if seen[ref.addr] {
+			continue
+		}
+		seen[ref.addr] = true
+		dep := p.steps[ref.addr]
+		switch {
+		case dep == nil:
+			diags = append(diags, refError(ref.rng, "Reference to undeclared step",
+				fmt.Sprintf("No step %s is declared%s.", ref.addr, didYouMean(ref.addr, sortedKeys(p.steps)))))
+		case dep == s:
+			diags = append(diags, refError(ref.rng, "Step refers to itself",
+				fmt.Sprintf("%s cannot read its own result; refer to an earlier step.", s.Addr())))
+		default:
+			s.DependsOn = append(s.DependsOn, dep)
+		}
+	}
+	slices.SortFunc(s.DependsOn, func(a, b *Step) int { return strings.Compare(a.Addr(), b.Addr()) })
+	return diags
+}
+
+// topoSort orders steps so that each comes after its dependencies, keeping
+// file order between independent steps. A cycle is reported once, with its
+// members in order and the range of each.
+func topoSort(steps []*Step) ([]*Step, hcl.Diagnostics) {
+	const (
+		unvisited = iota
+		visiting
+		done
+	)
+	state := map[*Step]int{}
+	var order []*Step
+	var diags hcl.Diagnostics
+	var stack []*Step
+	var visit func(s *Step)
+	visit = func(s *Step) {
+		switch state[s] {
+		case done:
+			return
+		case visiting:
+			diags = append(diags, cycleDiagnostic(stack, s))
+			return
+		}
+		state[s] = visiting
+		stack = append(stack, s)
+		for _, dep := range s.DependsOn {
+			visit(dep)
+		}
+		stack = stack[:len(stack)-1]
+		state[s] = done
+		order = append(order, s)
+	}
+	for _, s := range steps {
+		visit(s)
+	}
+	return order, diags
+}
+
+func cycleDiagnostic(stack []*Step, again *Step) *hcl.Diagnostic {
+	start := slices.Index(stack, again)
+	members := stack[start:]
+	var names, places []string
+	for _, m := range members {
+		names = append(names, m.Addr())
+		places = append(places, fmt.Sprintf("%s at %s", m.Addr(), m.DeclRange))
+	}
+	names = append(names, again.Addr())
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Dependency cycle",
+		Detail: fmt.Sprintf("These steps depend on each other in a loop: %s. Declared: %s. Remove one of the references.",
+			strings.Join(names, " -> "), strings.Join(places, "; ")),
+		Subject: again.DeclRange.Ptr(),
+	}
+}
