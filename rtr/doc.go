@@ -1,0 +1,19 @@
+// Package rtr is rtrplay's client for the CrowdStrike Falcon API: the one
+// place where rtrplay talks to Falcon. It covers OAuth2 (client
+// credentials, MSSP member CIDs, cloud selection and region discovery),
+// the Hosts calls that resolve targets and contain hosts, and Real Time
+// Response batch sessions, commands, file retrieval and the 7-Zip
+// archives that files come back in.
+//
+// Every call takes a context, shares one token and one rate-limit wait,
+// and returns typed results: per-host outcomes as HostResult (an HTTP 2xx
+// does not mean every host succeeded), HTTP failures as *APIError, and
+// failures after which a command may or may not have run as errors that
+// wrap ErrOutcomeUnknown. Reads are retried on 5xx and dropped
+// connections; commands are never sent twice.
+//
+// The package does not decide what to run: choosing hosts, batching,
+// polling incomplete hosts and building command strings belong to the
+// executor and playbook packages. It never prints; it logs through the
+// slog.Logger in Config, and never logs tokens or secrets.
+package rtr
