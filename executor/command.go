@@ -1,0 +1,184 @@
+package executor
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/rtrplay/rtrplay/playbook"
+	"github.com/rtrplay/rtrplay/rtr"
+	"github.com/rtrplay/rtrplay/schema"
+)
+
+func rtrTier(t schema.Tier) rtr.Tier {
+	switch t {
+	case schema.TierAdmin:
+		return rtr.Admin
+	case schema.TierActiveResponder:
+		return rtr.ActiveResponder
+	}
+	return rtr.ReadOnly
+}
+
+// requestTimeout is the server-side wait of a step's batch command: the
+// run's RequestTimeout, shortened for steps whose own timeout is shorter.
+func (r *runner) requestTimeout(s *playbook.Step) time.Duration {
+	return min(r.opts.RequestTimeout, s.Timeout, 5*time.Minute)
+}
+
+// hostTimeout is the per-host budget inside the request, kept below the
+// request timeout as the API requires.
+func hostTimeout(request time.Duration) time.Duration {
+	if request <= 2*time.Second {
+		return request / 2
+	}
+	return request - 2*time.Second
+}
+
+func (r *runner) runCommand(ctx context.Context, s *playbook.Step, g *group) {
+	started := r.opts.Now().UTC().Format(time.RFC3339Nano)
+	tier := rtrTier(s.Tier())
+	timeout := r.requestTimeout(s)
+	req := rtr.BatchCommandRequest{
+		BatchID:       g.batch.id,
+		BaseCommand:   s.Resolved.BaseCommand,
+		CommandString: g.text,
+		OptionalHosts: hostIDs(g.hosts),
+		Timeout:       timeout,
+		HostTimeout:   hostTimeout(timeout),
+	}
+	var results map[string]rtr.HostResult
+	var err error
+	deadline := time.Now().Add(s.Timeout)
+	slotErr := r.withRequestSlot(ctx, func() { results, err = r.opts.API.BatchCommand(ctx, tier, req) })
+	if slotErr != nil {
+		err = slotErr
+	}
+	r.emit(RequestSent{Time: r.opts.Now().UTC(), Step: s.Addr(), Operation: "batch-command:" + tier.String(),
+		BatchID: g.batch.id, Command: g.text, Hosts: len(g.hosts), Err: errText(err)})
+	if err != nil {
+		r.finishAll(s, g.hosts, requestFailure(s, g.text, err, started))
+		return
+	}
+	for _, h := range g.hosts {
+		hr, ok := results[h.ID]
+		res := HostStepResult{Command: g.text, SessionID: h.sessionID, StartedAt: started}
+		switch {
+		case !ok:
+			res.State, res.Reason = StateFailed, "Falcon returned no result for this host"
+		case !hr.Complete && len(hr.Errors) == 0 && !hr.OfflineQueued && hr.TaskID != "":
+			res.TaskID = hr.TaskID
+			res = r.pollCommand(ctx, s, tier, hr, res, deadline)
+		default:
+			res = commandResult(s, hr, res)
+		}
+		r.finish(s, h, res)
+	}
+}
+
+// requestFailure is the result for every host of a request that failed as
+// a whole. A destructive command whose fate is unknown is "unknown", never
+// re-sent; other failures mean Falcon did not take the command.
+func requestFailure(s *playbook.Step, text string, err error, started string) HostStepResult {
+	res := HostStepResult{Command: text, StartedAt: started, Reason: err.Error()}
+	var apiErr *rtr.APIError
+	switch {
+	case errors.Is(err, rtr.ErrOutcomeUnknown):
+		res.State = StateUnknown
+		if !s.Destructive() {
+			res.Reason += "; the command may have run"
+		}
+	case errors.As(err, &apiErr):
+		res.State = StateFailed
+		res.Errors = hostErrors(apiErr.Errors)
+	default:
+		res.State = StateFailed
+	}
+	return res
+}
+
+// commandResult reads a finished per-host result: errors first, then the
+// queued flag, then stderr, then stdout.
+func commandResult(s *playbook.Step, hr rtr.HostResult, res HostStepResult) HostStepResult {
+	if hr.TaskID != "" {
+		res.TaskID = hr.TaskID
+	}
+	res.stdout, res.stderr = hr.Stdout, hr.Stderr
+	res.ran = hr.Complete && len(hr.Errors) == 0
+	switch {
+	case len(hr.Errors) > 0:
+		res.State = StateFailed
+		res.Errors = hostErrors(hr.Errors)
+		res.Reason = fmtErrors(res.Errors)
+	case hr.OfflineQueued:
+		res.State, res.Reason = StateQueued, "host is offline; Falcon queued the command"
+	case !hr.Complete:
+		res.State = StateFailed
+		res.Reason = "Falcon reported the command incomplete with no task id to follow"
+		if s.Destructive() {
+			res.State = StateUnknown
+		}
+	case strings.TrimSpace(hr.Stderr) != "":
+		res.State, res.Reason = StateFailed, firstLine(hr.Stderr)
+	default:
+		res.State = StateSucceeded
+	}
+	return res
+}
+
+// pollCommand follows a command that was still running when the batch
+// request returned, through the single-host status call of the same tier,
+// joining the output chunks in sequence order.
+func (r *runner) pollCommand(ctx context.Context, s *playbook.Step, tier rtr.Tier, hr rtr.HostResult,
+	res HostStepResult, deadline time.Time) HostStepResult {
+	var stdout, stderr strings.Builder
+	seq := 0
+	for attempt := 0; ; attempt++ {
+		if r.stopped.Load() || time.Now().After(deadline) {
+			return timedOut(s, res, r.stopped.Load())
+		}
+		if !sleepCtx(ctx, r.backoff(attempt)) {
+			return timedOut(s, res, true)
+		}
+		st, err := r.opts.API.CommandStatus(ctx, tier, hr.TaskID, seq)
+		if err != nil {
+			r.opts.Logger.Warn("command status", "step", s.Addr(), "host", hr.AID, "task", hr.TaskID, "err", err)
+			continue
+		}
+		if !st.Complete {
+			continue
+		}
+		stdout.WriteString(st.Stdout)
+		stderr.WriteString(st.Stderr)
+		if st.SequenceID > seq {
+			// More chunks follow: fetch the next one at once.
+			seq = st.SequenceID
+			attempt = -1
+			continue
+		}
+		hr.Complete, hr.Stdout, hr.Stderr = true, stdout.String(), stderr.String()
+		return commandResult(s, hr, res)
+	}
+}
+
+func timedOut(s *playbook.Step, res HostStepResult, interrupted bool) HostStepResult {
+	res.State = StateFailed
+	res.Reason = "timed out after " + s.Timeout.String() + " waiting for the command to finish"
+	if interrupted {
+		res.Reason = "run interrupted while the command was running"
+	}
+	if s.Destructive() || interrupted {
+		// It may still run to completion on the host.
+		res.State = StateUnknown
+	}
+	return res
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		return s[:i]
+	}
+	return s
+}

@@ -1,0 +1,87 @@
+package executor
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/rtrplay/rtrplay/playbook"
+	"github.com/rtrplay/rtrplay/rtr"
+)
+
+// containBatch bounds the ids in one devices-actions request.
+const containBatch = 100
+
+// statusContained is the device status Falcon reports once a host is
+// contained; it reports containment_pending before.
+const statusContained = "contained"
+
+// runContain asks Falcon to contain the hosts, then reads their status
+// until each reports contained or the step's deadline passes.
+func (r *runner) runContain(ctx context.Context, s *playbook.Step, hosts []*hostState) {
+	started := r.opts.Now().UTC().Format(time.RFC3339Nano)
+	deadline := time.Now().Add(s.Timeout)
+	if r.stopped.Load() {
+		r.finishAll(s, hosts, HostStepResult{State: StateSkipped, Reason: "run interrupted before this step was sent"})
+		return
+	}
+	waiting := map[string]*hostState{}
+	for start := 0; start < len(hosts); start += containBatch {
+		chunk := hosts[start:min(start+containBatch, len(hosts))]
+		ids := hostIDs(chunk)
+		var err error
+		slotErr := r.withRequestSlot(ctx, func() { _, err = r.opts.API.DeviceAction(ctx, rtr.Contain, ids) })
+		if slotErr != nil {
+			err = slotErr
+		}
+		r.emit(RequestSent{Time: r.opts.Now().UTC(), Step: s.Addr(), Operation: "devices-actions:contain",
+			Hosts: len(ids), Err: errText(err)})
+		if err != nil {
+			r.finishAll(s, chunk, requestFailure(s, "contain", err, started))
+			continue
+		}
+		for _, h := range chunk {
+			waiting[h.ID] = h
+		}
+	}
+	r.awaitContainment(ctx, s, waiting, deadline, started)
+}
+
+func (r *runner) awaitContainment(ctx context.Context, s *playbook.Step, waiting map[string]*hostState,
+	deadline time.Time, started string) {
+	last := map[string]string{}
+	for attempt := 0; len(waiting) > 0; attempt++ {
+		if time.Now().After(deadline) || (r.stopped.Load() && attempt > 0) || !sleepCtx(ctx, r.backoff(attempt)) {
+			break
+		}
+		ids := make([]string, 0, len(waiting))
+		for id := range waiting {
+			ids = append(ids, id)
+		}
+		devices, err := r.opts.API.GetDevices(ctx, ids)
+		if err != nil {
+			r.opts.Logger.Warn("read containment status", "step", s.Addr(), "err", err)
+			continue
+		}
+		for _, d := range devices {
+			h := waiting[d.ID]
+			if h == nil {
+				continue
+			}
+			last[d.ID] = d.Status
+			if strings.EqualFold(d.Status, statusContained) {
+				delete(waiting, d.ID)
+				r.finish(s, h, HostStepResult{State: StateSucceeded, Command: "contain", StartedAt: started})
+			}
+		}
+	}
+	for id, h := range waiting {
+		status := last[id]
+		if status == "" {
+			status = "unknown"
+		}
+		// Falcon accepted the request, so containment may still complete.
+		r.finish(s, h, HostStepResult{State: StateUnknown, Command: "contain", StartedAt: started,
+			Reason: "containment requested but not confirmed before the deadline; last status " + status})
+	}
+}

@@ -1,0 +1,190 @@
+package executor
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/rtrplay/rtrplay/playbook"
+	"github.com/rtrplay/rtrplay/rtr"
+)
+
+// archivePassword is the password of every archive Falcon serves.
+const archivePassword = "infected"
+
+// maxExtractSize bounds the content checked inside one archive.
+const maxExtractSize = 16 << 30
+
+// runGet sends one batch get for the group, releases the hosts' sessions
+// (the upload goes on without them), polls the get status until every
+// host's file is listed or the step's deadline passes, and downloads each
+// file into the run directory.
+func (r *runner) runGet(ctx context.Context, s *playbook.Step, g *group, unlock func()) {
+	started := r.opts.Now().UTC().Format(time.RFC3339Nano)
+	deadline := time.Now().Add(s.Timeout)
+	// Falcon's reference does not say how file_path is read; a public sample
+	// quotes paths with spaces, so the path is quoted like a command
+	// argument.
+	filePath, err := playbook.QuoteArg(g.text)
+	if err != nil {
+		r.finishAll(s, g.hosts, HostStepResult{State: StateFailed, Command: g.text, Reason: err.Error()})
+		return
+	}
+	timeout := r.requestTimeout(s)
+	req := rtr.BatchGetRequest{BatchID: g.batch.id, FilePath: filePath, OptionalHosts: hostIDs(g.hosts),
+		Timeout: timeout, HostTimeout: hostTimeout(timeout)}
+	var reqID string
+	var results map[string]rtr.HostResult
+	slotErr := r.withRequestSlot(ctx, func() { reqID, results, err = r.opts.API.BatchGet(ctx, req) })
+	if slotErr != nil {
+		err = slotErr
+	}
+	unlock()
+	r.emit(RequestSent{Time: r.opts.Now().UTC(), Step: s.Addr(), Operation: "batch-get", BatchID: g.batch.id,
+		RequestID: reqID, Command: filePath, Hosts: len(g.hosts), Err: errText(err)})
+	if err != nil {
+		r.finishAll(s, g.hosts, requestFailure(s, g.text, err, started))
+		return
+	}
+	waiting := map[string]*hostState{}
+	for _, h := range g.hosts {
+		res := HostStepResult{Command: g.text, SessionID: h.sessionID, StartedAt: started}
+		hr, ok := results[h.ID]
+		if !ok {
+			res.State, res.Reason = StateFailed, "Falcon returned no result for this host"
+			r.finish(s, h, res)
+			continue
+		}
+		res = commandResult(s, hr, res)
+		if res.State == StateSucceeded {
+			waiting[h.ID] = h
+			continue
+		}
+		r.finish(s, h, res)
+	}
+	r.awaitUploads(ctx, s, g, reqID, waiting, deadline, started)
+}
+
+func (r *runner) awaitUploads(ctx context.Context, s *playbook.Step, g *group, reqID string,
+	waiting map[string]*hostState, deadline time.Time, started string) {
+	for attempt := 0; len(waiting) > 0; attempt++ {
+		if r.stopped.Load() && attempt > 0 {
+			break
+		}
+		if time.Now().After(deadline) || !sleepCtx(ctx, r.backoff(attempt)) {
+			break
+		}
+		files, err := r.opts.API.BatchGetStatus(ctx, reqID)
+		if err != nil {
+			r.opts.Logger.Warn("batch get status", "step", s.Addr(), "request", reqID, "err", err)
+			continue
+		}
+		for id, f := range files {
+			h := waiting[id]
+			if h == nil {
+				continue
+			}
+			delete(waiting, id)
+			res := HostStepResult{Command: g.text, SessionID: h.sessionID, StartedAt: started, TaskID: f.CloudRequestID}
+			r.finish(s, h, r.download(ctx, s, h, reqID, g.text, f, res))
+		}
+	}
+	for _, h := range waiting {
+		res := HostStepResult{Command: g.text, SessionID: h.sessionID, StartedAt: started, State: StateFailed,
+			Reason: fmt.Sprintf("upload did not finish within %s", s.Timeout)}
+		if r.stopped.Load() {
+			res.State, res.Reason = StateUnknown, "run interrupted while the file was uploading"
+		}
+		r.finish(s, h, res)
+	}
+}
+
+// download stores one host's archive, checks that its content matches the
+// sha256 Falcon reported, and adds it to the manifest.
+func (r *runner) download(ctx context.Context, s *playbook.Step, h *hostState, reqID, remotePath string,
+	f rtr.File, res HostStepResult) HostStepResult {
+	name := remoteBase(remotePath)
+	rel := r.dir.artifactPath(h.Host, s.Addr(), name+".7z")
+	abs := filepath.Join(r.dir.root, rel)
+	var (
+		archiveSum, reason string
+		size               int64
+	)
+	err := r.withRequestSlot(ctx, func() { archiveSum, size, reason = r.fetchArchive(ctx, f, name, abs) })
+	if err != nil {
+		reason = err.Error()
+	}
+	if reason != "" {
+		res.State, res.Reason = StateFailed, reason
+		return res
+	}
+	member, err := rtr.ExtractArchive(abs, archivePassword, io.Discard, maxExtractSize)
+	if err != nil {
+		res.State, res.Reason = StateFailed, fmt.Sprintf("check archive %s: %v", rel, err)
+		return res
+	}
+	if f.SHA256 != "" && !strings.EqualFold(member.SHA256, f.SHA256) {
+		res.State = StateFailed
+		res.Reason = fmt.Sprintf("content sha256 %s does not match the %s that Falcon reported", member.SHA256, f.SHA256)
+		return res
+	}
+	entry := ManifestEntry{
+		HostID: h.ID, Hostname: h.Hostname, Step: s.Addr(), RemotePath: remotePath, DevicePath: f.Name,
+		SessionID: f.SessionID, RequestID: reqID, CloudRequestID: f.CloudRequestID,
+		FalconSHA256: f.SHA256, ContentSHA256: member.SHA256, Size: member.Size,
+		ArchivePath: filepath.ToSlash(rel), ArchiveSHA256: archiveSum, ArchiveSize: size,
+		RetrievedAt: r.opts.Now().UTC().Format(time.RFC3339Nano),
+	}
+	r.mu.Lock()
+	r.manifest = append(r.manifest, entry)
+	r.mu.Unlock()
+	r.emit(ArtifactSaved{Time: r.opts.Now().UTC(), Step: s.Addr(), HostID: h.ID, Hostname: h.Hostname,
+		RemotePath: remotePath, ArchivePath: entry.ArchivePath, SHA256: member.SHA256, Size: member.Size})
+	res.State = StateSucceeded
+	res.sha256, res.size = member.SHA256, member.Size
+	return res
+}
+
+// fetchArchive streams the archive to a temporary file beside its final
+// name and renames it into place, so a broken transfer leaves no partial
+// artifact. It returns the archive's sha256 and size, or a reason.
+func (r *runner) fetchArchive(ctx context.Context, f rtr.File, name, dst string) (string, int64, string) {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return "", 0, err.Error()
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(dst), ".download-*")
+	if err != nil {
+		return "", 0, err.Error()
+	}
+	defer os.Remove(tmp.Name())
+	hash := sha256.New()
+	n, err := r.opts.API.DownloadFile(ctx, f.SessionID, f.SHA256, name, io.MultiWriter(tmp, hash))
+	if closeErr := tmp.Close(); err == nil {
+		err = closeErr
+	}
+	if err != nil {
+		return "", 0, "download: " + err.Error()
+	}
+	if err := os.Rename(tmp.Name(), dst); err != nil {
+		return "", 0, err.Error()
+	}
+	return hex.EncodeToString(hash.Sum(nil)), n, ""
+}
+
+// remoteBase returns the file name at the end of a Windows or Unix path.
+func remoteBase(p string) string {
+	p = strings.TrimRight(p, `\/`)
+	if i := strings.LastIndexAny(p, `\/`); i >= 0 {
+		p = p[i+1:]
+	}
+	if p == "" {
+		return "file"
+	}
+	return p
+}
