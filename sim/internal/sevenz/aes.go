@@ -53,9 +53,9 @@ type keyCacheEntry struct {
 	cyclesPower int
 }
 
-// keyCache holds derived keys, because each derivation costs 2^19 SHA-256
-// rounds (about 10 ms) and every archive for the same password uses the
-// same key. Passwords are kept as map keys in memory and never logged.
+// keyCache contains derived keys, because each derivation costs 2^19 SHA-256
+// rounds and every archive for the same password uses the same key.
+// Passwords are kept as map keys in memory and never logged.
 var keyCache = struct {
 	sync.Mutex
 	keys map[keyCacheEntry][sha256.Size]byte
@@ -72,8 +72,8 @@ func cachedKey(password string) [sha256.Size]byte {
 		return key
 	}
 
-	// Derive without the lock so that other passwords are not held up; two
-	// first uses of one password may both derive it, with the same result.
+	// The derivation runs without the lock so that other passwords are not
+	// held up. Two first uses of one password may both derive the same key.
 	key = deriveKey(password, salt, cyclesPower)
 
 	keyCache.Lock()

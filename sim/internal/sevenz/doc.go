@@ -1,8 +1,8 @@
 // Package sevenz writes the 7z archives that the emulator serves for RTR file
 // downloads. Falcon returns each file retrieved with get as a 7-Zip archive
-// protected with the password "infected"; Write builds such an archive around
-// one file while holding only a small fixed buffer, so multi-GiB files can be
-// served, and Size returns its exact length for a Content-Length header.
+// protected with the password "infected". Write builds such an archive around
+// one file with a small fixed buffer, so that multi-GiB files can be served,
+// and Size returns its exact length for a Content-Length header.
 //
 // The package is not a general 7z library. It writes exactly one member,
 // stores it without compression, and reads nothing: clients open the archives
@@ -27,27 +27,30 @@
 // with one 7zAES coder: its position and packed length H, the coder
 // properties, the length of the header before padding and its CRC32.
 //
-// The header (kHeader) describes packed stream 0 in the same way: one folder
-// with one 7zAES coder, the file's length as the unpack size, so that readers
-// drop the padding, and the CRC32 of the file's content in the substreams
-// info, so that a wrong password fails the check. The files info holds one
-// entry: the name in UTF-16LE, the modification time as a Windows FILETIME,
-// and the attribute FILE_ATTRIBUTE_ARCHIVE. An empty file has no packed
-// stream 0: its entry is marked as an empty stream and an empty file.
+// The header (kHeader) describes packed stream 0 in the same way, as one
+// folder with one 7zAES coder. Its unpack size is the file's length, so that
+// readers drop the padding. The substreams info records the CRC32 of the
+// file's content, which 7-Zip checks on extraction. NOTE:
+// github.com/bodgit/sevenzip v1.6.5 does not check it but returns it as
+// FileHeader.CRC32, so its callers must compare it themselves.
+// The files info has one entry: the name in UTF-16LE, the modification time
+// as a Windows FILETIME, and the attribute FILE_ATTRIBUTE_ARCHIVE. An empty
+// file has no packed stream 0, and its entry is marked as an empty stream
+// and an empty file.
 //
 // # Encryption
 //
 // Both packed streams use the 7zAES coder (method id 06 F1 07 01): AES-256
 // in CBC mode, the plaintext padded with zeros to the 16-byte block size. The
 // key is the SHA-256 of 2^19 rounds of salt, password in UTF-16LE and the
-// round number as 8 little-endian bytes. Like 7-Zip 25.01, Write uses an
-// empty salt and a random 16-byte IV for each packed stream, and records
-// both in the coder properties. Because the salt is fixed, the key for a
-// password is derived once and cached.
+// round number as 8 little-endian bytes. Write uses an empty salt, as 7-Zip
+// 25.01 does, and a fresh random 16-byte IV for each packed stream, and
+// records both in the coder properties. Because the salt is fixed, the key
+// for a password is derived once and cached.
 //
 // Whether Falcon encrypts the header is unverified. Write encrypts it,
 // which is the reading harder on a client: listing the archive needs the
-// password too. It also lets every reader reject a wrong password when the
-// archive is opened, even for an empty file, which has no encrypted content
-// to check.
+// password too. It also makes 7-Zip and github.com/bodgit/sevenzip reject a
+// wrong password when they open the archive, even for an empty file, which
+// has no encrypted content to check.
 package sevenz

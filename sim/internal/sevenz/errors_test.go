@@ -48,10 +48,12 @@ func TestWriteRejectsInvalidArguments(t *testing.T) {
 		name     string
 		file     string
 		size     int64
-		src      io.ReaderAt
+		src      io.ReaderAt // patternReader{size} when nil
 		modTime  time.Time
 		password string
-		want     error
+		// nilSource passes src as nil instead of the patternReader default.
+		nilSource bool
+		want      error
 	}{
 		{name: "negative size", file: "a", size: -1, want: errInvalidSize},
 		{name: "size above maximum", file: "a", size: maxSize + 1, want: errInvalidSize},
@@ -68,10 +70,12 @@ func TestWriteRejectsInvalidArguments(t *testing.T) {
 		{name: "source empty", file: "a", size: 1, src: patternReader{0}, want: io.ErrUnexpectedEOF},
 		{name: "source short without error", file: "a", size: 100, src: shortReader{}, want: io.ErrUnexpectedEOF},
 		{name: "source fails", file: "a", size: 100, src: failingReader{errDisk}, want: errDisk},
+		{name: "source nil", file: "a", size: 100, nilSource: true, want: errNilSource},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if tc.src == nil {
+			// Zero fields get valid values, except the one the case is about.
+			if tc.src == nil && !tc.nilSource {
 				tc.src = patternReader{max(tc.size, 0)}
 			}
 			if tc.modTime.IsZero() && tc.want != errInvalidModTime {

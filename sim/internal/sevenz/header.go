@@ -32,14 +32,15 @@ const (
 const (
 	signatureHeaderSize = 32
 
-	// fileAttributeArchive is the Windows attribute of a regular file that
-	// has changed since its last backup; it marks the member as a file.
+	// fileAttributeArchive is the Windows attribute FILE_ATTRIBUTE_ARCHIVE,
+	// which 7-Zip lists as A. It has no directory bit, so it marks a file.
 	fileAttributeArchive = 0x20
 
 	// allDefined starts a digest, time or attribute list whose entries are
 	// all present.
 	allDefined = 0x01
-	// notExternal says that the property's data follows inline.
+	// notExternal marks property data that follows inline rather than in
+	// an additional stream.
 	notExternal = 0x00
 	// firstBit is a bit vector of one entry that is set.
 	firstBit = 0x80
@@ -93,8 +94,8 @@ func appendHeader(b []byte, m member, content packedStream) []byte {
 	if m.size > 0 {
 		b = append(b, byte(idMainStreamsInfo))
 		b = appendFolderInfo(b, content, false)
-		// Readers take the CRC32 of a file from the substreams info, so it
-		// goes there rather than in the folder, as 7-Zip writes it.
+		// The CRC32 of the content goes in the substreams info, where 7-Zip
+		// 25.01 writes the CRC32 of a file, rather than in the folder.
 		b = append(b, byte(idSubStreamsInfo), byte(idCRC), allDefined)
 		b = binary.LittleEndian.AppendUint32(b, m.crc)
 		b = append(b, byte(idEnd), byte(idEnd))
@@ -104,8 +105,8 @@ func appendHeader(b []byte, m member, content packedStream) []byte {
 }
 
 // appendFolderInfo appends the pack info and the unpack info of s, which
-// begin a streams info; the caller appends the rest. withFolderCRC records
-// the CRC32 of the plaintext as the folder's unpack digest.
+// begin a streams info, and the caller appends the rest. withFolderCRC
+// records the CRC32 of the plaintext as the folder's unpack digest.
 func appendFolderInfo(b []byte, s packedStream, withFolderCRC bool) []byte {
 	b = append(b, byte(idPackInfo))
 	b = appendNumber(b, s.position)
@@ -181,8 +182,8 @@ func signatureHeader(nextOffset uint64, encoded []byte) []byte {
 }
 
 // appendNumber appends v in the variable-length encoding that 7z calls
-// UINT64: the count of leading one bits in the first byte is the count of
-// extra bytes, which hold the low bits of v; the rest of the first byte
+// UINT64. The count of leading one bits in the first byte is the count of
+// extra bytes, which hold the low bits of v. The rest of the first byte
 // holds the high bits.
 func appendNumber(b []byte, v uint64) []byte {
 	var first byte

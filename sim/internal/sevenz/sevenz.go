@@ -23,7 +23,7 @@ const (
 	maxSize = 1 << 62
 
 	// filetimeEpoch is the number of seconds from 1601-01-01, where FILETIME
-	// starts, to the Unix epoch; a FILETIME counts 100 ns intervals.
+	// starts, to the Unix epoch. A FILETIME counts 100 ns intervals.
 	filetimeEpoch          = 11644473600
 	filetimeUnitsPerSecond = 10_000_000
 )
@@ -33,14 +33,16 @@ var (
 	errInvalidSize    = errors.New("invalid member size")
 	errInvalidModTime = errors.New("invalid modification time")
 	errEmptyPassword  = errors.New("empty password")
+	errNilSource      = errors.New("nil source")
 	errContentChanged = errors.New("content changed while it was archived")
 )
 
 // Write writes a 7z archive that contains one file, name, whose size bytes of
 // content are read from src, and returns the number of bytes written, which
 // equals Size(name, size). The content is stored without compression and
-// encrypted with the 7zAES coder, and so is the header; see the package
-// documentation for the layout.
+// encrypted with the 7zAES coder, and so is the header. The package
+// documentation describes the layout. modTime is stored as a FILETIME,
+// which drops the time zone and any part below 100 ns.
 //
 // Write reads src twice, first for the CRC32 that the signature header
 // depends on and then to encrypt it, so its memory use does not grow with
@@ -49,7 +51,8 @@ var (
 //
 // Write returns an error, and writes nothing, for a negative size, an empty
 // name, a name that contains NUL or is not valid UTF-8, an empty password, a
-// modification time outside 1601 to 30828, or a src shorter than size.
+// modification time outside 1601 to 30828, or a src that is nil or shorter
+// than size.
 func Write(w io.Writer, name string, modTime time.Time, src io.ReaderAt, size int64, password string) (int64, error) {
 	a, err := prepare(name, modTime, src, size, password)
 	if err != nil {
@@ -62,8 +65,8 @@ func Write(w io.Writer, name string, modTime time.Time, src io.ReaderAt, size in
 	return out.n, nil
 }
 
-// archive is everything Write needs to write an archive, built before the
-// first byte is written.
+// archive is the state of one Write call, prepared before the first byte is
+// written.
 type archive struct {
 	src          io.ReaderAt
 	size         int64
@@ -84,6 +87,9 @@ func prepare(name string, modTime time.Time, src io.ReaderAt, size int64, passwo
 	}
 	if password == "" {
 		return nil, fmt.Errorf("sevenz: %w: pass the password that readers will use, such as \"infected\"", errEmptyPassword)
+	}
+	if src == nil {
+		return nil, fmt.Errorf("sevenz: %w for %q: pass an io.ReaderAt of its %d bytes", errNilSource, name, size)
 	}
 	filetime, err := toFiletime(modTime)
 	if err != nil {
@@ -126,7 +132,7 @@ func (a *archive) writeTo(w io.Writer) error {
 
 // Size returns the exact length of the archive that Write produces for name
 // and size, whatever the modification time and password. It returns -1 for
-// arguments that Write rejects.
+// a name or size that Write rejects.
 func Size(name string, size int64) int64 {
 	if checkMember(name, size) != nil {
 		return -1
@@ -146,7 +152,7 @@ func checkMember(name string, size int64) error {
 	case size > maxSize:
 		return fmt.Errorf("sevenz: %w %d for %q: the maximum is %d bytes", errInvalidSize, size, name, int64(maxSize))
 	case name == "":
-		return fmt.Errorf("sevenz: %w: the name is empty; pass the file's name", errInvalidName)
+		return fmt.Errorf("sevenz: %w: the name is empty, pass the file's name", errInvalidName)
 	case strings.IndexByte(name, 0) >= 0:
 		return fmt.Errorf("sevenz: %w %q: 7z ends names with NUL, so a name cannot contain one", errInvalidName, name)
 	case !utf8.ValidString(name):
@@ -202,13 +208,13 @@ func encryptContent(w io.Writer, block cipher.Block, iv []byte, src io.ReaderAt,
 		}
 	}
 	if crc != want {
-		return fmt.Errorf("%w: CRC32 %08x in the first pass, %08x in the second; the archive fails its checksum", errContentChanged, want, crc)
+		return fmt.Errorf("%w: CRC32 %08x in the first pass and %08x in the second, so the archive was left without its header; archive a source that does not change", errContentChanged, want, crc)
 	}
 	return nil
 }
 
-// readFullAt fills p from src at offset, treating fewer bytes than len(p) as
-// an error even where src returns none.
+// readFullAt fills p from src at offset. Fewer bytes than len(p) are an
+// error even where src returns none.
 func readFullAt(src io.ReaderAt, p []byte, offset, size int64) error {
 	n, err := src.ReadAt(p, offset)
 	// A ReadAt that fills p at the end of its source may return io.EOF.

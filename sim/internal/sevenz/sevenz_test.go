@@ -207,22 +207,9 @@ func TestSize(t *testing.T) {
 	}
 }
 
-func TestSizeOfLargeFile(t *testing.T) {
-	// A 5 GiB file is not written here; its length follows from the layout:
-	// the signature header, the padded content, the padded header and the
-	// encoded header, whose numbers do not depend on the content.
-	const size = 5<<30 + 3
-	zeroIV := make([]byte, blockSize)
-	header, encoded := buildHeaders(member{name: "disk.img", size: size}, zeroIV, zeroIV)
-	want := int64(signatureHeaderSize + paddedSize(size) + paddedSize(uint64(len(header))) + uint64(len(encoded)))
-	if got := Size("disk.img", size); got != want {
-		t.Errorf("Size(5 GiB + 3) = %d, want %d", got, want)
-	}
-}
-
 func TestWriteMemoryConstant(t *testing.T) {
 	const size = 64 << 20
-	// Derive and cache the key first, as every archive after the first finds it.
+	// The first archive derives and caches the key, and later ones find it.
 	if _, err := Write(io.Discard, "warm.bin", modTime, patternReader{1}, 1, password); err != nil {
 		t.Fatalf("Write(1 byte): %v", err)
 	}
