@@ -49,10 +49,10 @@ var (
 // size. If the content differs between the passes, Write stops after the
 // content and returns an error, leaving an archive without its header.
 //
-// Write returns an error, and writes nothing, for a negative size, an empty
-// name, a name that contains NUL or is not valid UTF-8, an empty password, a
-// modification time outside 1601 to 30828, or a src that is nil or shorter
-// than size.
+// Write returns an error, and writes nothing, for invalid arguments: a
+// negative size, an empty name or one that contains NUL or is not valid
+// UTF-8, an empty password, or a modification time outside 1601 to 30828.
+// It does the same for a src that is nil or shorter than size.
 func Write(w io.Writer, name string, modTime time.Time, src io.ReaderAt, size int64, password string) (int64, error) {
 	a, err := prepare(name, modTime, src, size, password)
 	if err != nil {
