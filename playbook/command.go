@@ -255,6 +255,15 @@ func closeAt(chars []qchar, from int, delim string) int {
 	return -1
 }
 
+func hasInterpolated(chars []qchar, c byte) bool {
+	for _, q := range chars {
+		if q.interp && q.c == c {
+			return true
+		}
+	}
+	return false
+}
+
 // scanArg reads the argument that starts at chars[i] and returns it,
 // quoted if needed, with the index after it.
 func scanArg(chars []qchar, i int) (string, int, error) {
@@ -270,6 +279,9 @@ func scanArg(chars []qchar, i int) (string, int, error) {
 			end := closeAt(chars, i+3, "```")
 			if end < 0 {
 				return "", 0, fmt.Errorf("the command opens a ``` block that is never closed")
+			}
+			if strings.Contains(textOf(chars[i+3:end]), "`") && hasInterpolated(chars[i+3:end], '`') {
+				return "", 0, fmt.Errorf("a value contains a backtick inside a ``` block, which could end the block early")
 			}
 			arg.WriteString(textOf(chars[i : end+3]))
 			i, userQuoted = end+3, true

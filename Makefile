@@ -1,0 +1,32 @@
+# rtrplay build, test and demo targets. Go 1.26.8; see README.md.
+GO      ?= go
+BIN     := bin/rtrplay
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+
+.PHONY: build test test-race demo bench fuzz vet clean
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/rtrplay
+
+# The whole suite, short and race-checked tests first. Benchmarks and long
+# fuzzing have their own targets.
+test: vet
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+vet:
+	$(GO) vet ./...
+
+# Serves the emulator with the demo fleet and applies the containment
+# playbook against it; the evidence lands in runs/demo-<time>.
+demo: build
+	bash scripts/demo.sh
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./...
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./playbook
+
+clean:
+	rm -rf bin
