@@ -149,19 +149,32 @@ func (c Config) validate() (string, error) {
 		return "", err
 	}
 
+	base, err := c.baseURL()
+	if err != nil {
+		return "", err
+	}
+	if c.LoopbackOnly {
+		checked := base
+		if base == "" {
+			checked, _ = c.cloudURL(CloudUS1) // where discovery starts
+		}
+		if err := checkLoopbackURL(checked); err != nil {
+			return "", err
+		}
+	}
+	return base, nil
+}
+
+// baseURL returns BaseURL, or else the URL of the configured cloud, or ""
+// for autodiscover.
+func (c Config) baseURL() (string, error) {
 	if c.BaseURL != "" {
 		base, err := normalizeBaseURL(c.BaseURL)
 		if err != nil {
 			return "", fmt.Errorf("base URL: %w", err)
 		}
-		if c.LoopbackOnly {
-			if err := checkLoopbackURL(base); err != nil {
-				return "", err
-			}
-		}
 		return base, nil
 	}
-
 	cloud := CloudUS1
 	if c.Cloud != "" {
 		parsed, err := ParseCloud(c.Cloud)
