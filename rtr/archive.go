@@ -83,7 +83,7 @@ func copyMember(file *sevenzip.File, dst io.Writer, maxSize int64) (ArchiveMembe
 		return ArchiveMember{}, fmt.Errorf("content is over the %d-byte limit", maxSize)
 	}
 	if uint64(n) != file.UncompressedSize {
-		return ArchiveMember{}, fmt.Errorf("got %d bytes, the header says %d: damaged archive", n, file.UncompressedSize)
+		return ArchiveMember{}, fmt.Errorf("damaged archive: got %d bytes, the header gives %d", n, file.UncompressedSize)
 	}
 	if file.CRC32 != 0 && crc.Sum32() != file.CRC32 {
 		return ArchiveMember{}, errors.New("CRC-32 mismatch: wrong password or damaged archive")

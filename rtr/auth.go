@@ -15,10 +15,10 @@ import (
 )
 
 const (
-	// maxServerTimeout is the longest wait the RTR API accepts (5 minutes).
+	// maxServerTimeout is the maximum wait the RTR API accepts (5 minutes).
 	maxServerTimeout = 300 * time.Second
 	// tokenRenewMargin is how long before expiry a token is renewed: long
-	// enough that a request started with it, waiting the longest server
+	// enough that a request started with it, waiting the maximum server
 	// timeout plus the deadline margin, finishes before the token expires.
 	tokenRenewMargin = maxServerTimeout + deadlineMargin
 	// tokenRequestTimeout bounds one token request.
@@ -32,7 +32,7 @@ const (
 // tokenSource caches the OAuth2 token that all calls of a Client share and
 // renews it tokenRenewMargin before expiry, or halfway through the
 // lifetime of a short-lived token. It replaces oauth2.ReuseTokenSource
-// because that one cannot drop a token that Falcon answered with 401.
+// because that one cannot drop a token that Falcon rejected with 401.
 type tokenSource struct {
 	client    *Client
 	conf      clientcredentials.Config
@@ -149,8 +149,8 @@ func (s *tokenSource) fetch(ctx context.Context) (*oauth2.Token, error) {
 		var retrieveErr *oauth2.RetrieveError
 		if !errors.As(err, &retrieveErr) || retrieveErr.Response == nil {
 			failures++
-			if ctx.Err() != nil || failures >= c.retry.maxAttempts {
-				return nil, fmt.Errorf("request OAuth2 token from %s: %w", s.conf.TokenURL, err)
+			if ctx.Err() != nil || failures >= c.retry.maxAttempts || isPermanent(err) {
+				return nil, c.transportError(r, false, err)
 			}
 			if err := c.pause(ctx, r, backoff(failures, c.retry.baseDelay, c.retry.maxDelay), err); err != nil {
 				return nil, fmt.Errorf("request OAuth2 token: %w", err)
@@ -186,9 +186,24 @@ func (s *tokenSource) fetchOnce(ctx context.Context) (*oauth2.Token, error) {
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, s.client.http)
 	start := time.Now()
 	tok, err := s.conf.Token(ctx)
-	s.client.log.Debug("falcon api request", "method", http.MethodPost, "path", "/oauth2/token",
-		"duration", time.Since(start), "ok", err == nil)
+	s.logTokenRequest(ctx, err, time.Since(start))
 	return tok, err
+}
+
+// logTokenRequest writes the debug record of one token request: its
+// status when Falcon responded, else the connection error.
+func (s *tokenSource) logTokenRequest(ctx context.Context, err error, took time.Duration) {
+	r := &request{method: http.MethodPost, path: "/oauth2/token"}
+	var retrieveErr *oauth2.RetrieveError
+	switch {
+	case err == nil:
+		s.client.log.Debug("falcon api request", "method", r.method, "path", r.path,
+			"status", "2xx", "duration", took)
+	case errors.As(err, &retrieveErr) && retrieveErr.Response != nil:
+		s.client.logAttempt(ctx, r, retrieveErr.Response, nil, took)
+	default:
+		s.client.logAttempt(ctx, r, nil, err, took)
+	}
 }
 
 // rejected explains a refused token request.

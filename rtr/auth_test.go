@@ -134,7 +134,7 @@ func TestUnauthorizedRenewsTokenOnce(t *testing.T) {
 	if _, err := c.BatchCommand(ctx, ReadOnly, req); err != nil {
 		t.Fatalf("first BatchCommand: %v", err)
 	}
-	f.revokeToken("token-1") // the server forgets the token before its expiry
+	f.revokeToken("token-1") // the server revokes the token before its expiry
 
 	hosts, err := c.BatchCommand(ctx, ReadOnly, req)
 	if err != nil {

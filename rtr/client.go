@@ -32,7 +32,7 @@ type Client struct {
 var errClosed = errors.New("rtr client is closed")
 
 // New checks cfg, builds the HTTP transport and, for
-// FALCON_CLOUD=autodiscover, asks Falcon for the tenant's home cloud. It
+// FALCON_CLOUD=autodiscover, discovers the tenant's home cloud. It
 // fetches a token only when discovering the cloud; otherwise the first call
 // does.
 func New(ctx context.Context, cfg Config) (*Client, error) {
@@ -141,14 +141,14 @@ func (l Limits) withDefaults() Limits {
 	}
 }
 
-// retryPolicy says how often and how fast failed requests that are safe to
-// repeat are sent again.
+// retryPolicy sets how often and how fast failed requests that are safe
+// to repeat are sent again.
 type retryPolicy struct {
 	maxAttempts    int           // attempts per request for 5xx and network errors
 	baseDelay      time.Duration // first backoff; doubles per attempt
 	maxDelay       time.Duration // backoff ceiling
-	maxRateWaits   int           // 429 answers waited out per request
-	maxRateWait    time.Duration // longest single wait for a rate-limit reset
+	maxRateWaits   int           // 429 responses waited out per request
+	maxRateWait    time.Duration // maximum single wait for a rate-limit reset
 	defaultRateGap time.Duration // wait after a 429 without a usable reset header
 }
 

@@ -8,8 +8,8 @@ import (
 // Cloud names a Falcon cloud, in the canonical spelling of FALCON_CLOUD.
 type Cloud string
 
-// The Falcon clouds. CloudAutodiscover asks the us-1 token endpoint for the
-// tenant's home cloud.
+// The Falcon clouds. CloudAutodiscover reads the tenant's home cloud from
+// the us-1 token endpoint's response.
 const (
 	CloudUS1          Cloud = "us-1"
 	CloudUS2          Cloud = "us-2"

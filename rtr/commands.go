@@ -89,7 +89,7 @@ type BatchCommandRequest struct {
 	// PersistAll queues the command for hosts whose session is queued
 	// offline.
 	PersistAll bool
-	// Timeout is how long Falcon waits for hosts to answer (1 s to 5 min,
+	// Timeout is how long Falcon waits for hosts to respond (1 s to 5 min,
 	// whole seconds; zero means 30 s). Hosts still running come back with
 	// Complete false and a TaskID to poll with CommandStatus. HostTimeout
 	// is each host's budget, below Timeout.
@@ -168,7 +168,7 @@ func (c *Client) combinedHosts(ctx context.Context, r *request, extra *string) (
 
 // CommandStatus is the state of one host's command, from the single-host
 // status endpoint. Long output arrives in chunks: each call returns the
-// chunk for one sequence id, and Falcon's own SequenceID tells which.
+// chunk for one sequence id, and SequenceID is the value Falcon returned.
 type CommandStatus struct {
 	HostResult
 	SequenceID int
@@ -204,6 +204,7 @@ func (c *Client) CommandStatus(ctx context.Context, tier Tier, cloudRequestID st
 	if sequenceID < 0 {
 		return CommandStatus{}, fmt.Errorf("command status: negative sequence id %d", sequenceID)
 	}
+
 	r := &request{
 		method: http.MethodGet, path: path,
 		query: url.Values{
@@ -220,6 +221,7 @@ func (c *Client) CommandStatus(ctx context.Context, tier Tier, cloudRequestID st
 	if err != nil {
 		return CommandStatus{}, err
 	}
+
 	if len(out.Resources) == 0 {
 		if len(out.Errors) > 0 {
 			return CommandStatus{}, envelopeError(r, resp, out.envelope)

@@ -22,8 +22,8 @@ const (
 	EnvLoopbackOnly = "RTRPLAY_LOOPBACK_ONLY"
 )
 
-// Config is what New needs to reach one Falcon tenant. The zero value of
-// every optional field picks the default documented on it.
+// Config is the connection settings for one Falcon tenant. The zero value
+// of every optional field selects the default documented on it.
 type Config struct {
 	// ClientID and ClientSecret are the API client's OAuth2 credentials.
 	ClientID     string
@@ -243,7 +243,7 @@ func checkLoopbackURL(base string) error {
 }
 
 // String describes the configuration with the client secret redacted, so
-// that printing a Config cannot leak it.
+// that formatting a Config with fmt does not show the secret.
 func (c Config) String() string {
 	return fmt.Sprintf("rtr.Config{ClientID: %q, ClientSecret: %q, MemberCID: %q, Cloud: %q, "+
 		"BaseURL: %q, CAFile: %q, LoopbackOnly: %t, UserAgent: %q}",

@@ -5,15 +5,16 @@
 // Response batch sessions, commands, file retrieval and the 7-Zip
 // archives that files come back in.
 //
-// Every call takes a context, shares one token and one rate-limit wait,
-// and returns typed results: per-host outcomes as HostResult (an HTTP 2xx
-// does not mean every host succeeded), HTTP failures as *APIError, and
-// failures after which a command may or may not have run as errors that
-// wrap ErrOutcomeUnknown. Reads are retried on 5xx and dropped
-// connections; commands are never sent twice.
+// Every call takes a context and shares one token and one rate-limit wait
+// with the other calls of its Client. Results are typed. Per-host outcomes
+// come back as HostResult values, because an HTTP 2xx does not mean that
+// every host succeeded. HTTP failures are *APIError values. A failure
+// after which a command may or may not have run wraps ErrOutcomeUnknown.
+// Reads are retried on 5xx and dropped connections; commands are never
+// sent twice.
 //
 // The package does not decide what to run: choosing hosts, batching,
 // polling incomplete hosts and building command strings belong to the
-// executor and playbook packages. It never prints; it logs through the
+// executor and playbook packages. It never prints. It logs through the
 // slog.Logger in Config, and never logs tokens or secrets.
 package rtr

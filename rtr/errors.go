@@ -12,7 +12,7 @@ import (
 
 // ErrOutcomeUnknown marks a failure after a command request may have
 // reached Falcon: the connection dropped, the deadline passed or the server
-// answered 5xx after the request was sent. RTR commands are not idempotent,
+// returned 5xx after the request was sent. RTR commands are not idempotent,
 // so the client never sends such a request again, and the caller must find
 // out what happened (command status, session logs) or report the host's
 // outcome as unknown. Detect it with errors.Is.
@@ -141,7 +141,7 @@ func prefix(body []byte, n int) string {
 }
 
 // HostError is the error of one host inside a successful response: Falcon
-// answered the request, but this host failed (for example 40401 "Could
+// accepted the request, but this host failed (for example 40401 "Could
 // not establish sensor comms").
 type HostError struct {
 	AID    string

@@ -21,7 +21,8 @@ const (
 	downloadIdleTimeout = 2 * time.Minute
 )
 
-// BatchGetRequest asks the hosts of a batch to upload one file to Falcon.
+// BatchGetRequest is a request for the hosts of a batch to upload one file
+// to Falcon.
 type BatchGetRequest struct {
 	BatchID string
 	// FilePath is the file's path on the hosts, unquoted. BatchGet wraps a
@@ -72,7 +73,7 @@ func (c *Client) BatchGet(ctx context.Context, req BatchGetRequest) (string, map
 		return "", nil, err
 	}
 	if reqID == "" {
-		return "", hosts, fmt.Errorf("%s %s: the answer has no batch_get_cmd_req_id", r.method, r.path)
+		return "", hosts, fmt.Errorf("%s %s: the response has no batch_get_cmd_req_id", r.method, r.path)
 	}
 	return reqID, hosts, nil
 }
@@ -162,7 +163,7 @@ var sha256Pattern = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
 // encrypted with the password "infected" (see ExtractArchive); filename,
 // which may be empty, names the archive and its member. Memory use is
 // constant whatever the size. A body shorter than its Content-Length is
-// an error; the bytes already written to dst are then incomplete, and the
+// an error. The bytes already written to dst are then incomplete, so the
 // caller discards them and may call DownloadFile again.
 func (c *Client) DownloadFile(ctx context.Context, sessionID, sha256, filename string, dst io.Writer) (int64, error) {
 	if sessionID == "" {

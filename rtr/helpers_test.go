@@ -39,7 +39,7 @@ type recorded struct {
 	Form   url.Values
 }
 
-// fakeFalcon is a local HTTPS server that answers like Falcon: an OAuth2
+// fakeFalcon is a local HTTPS server that responds like Falcon: an OAuth2
 // token endpoint with bearer checks, and per-route handlers set by each
 // test.
 type fakeFalcon struct {
@@ -236,7 +236,7 @@ func okBody(fields map[string]any) map[string]any {
 	return body
 }
 
-// dropConnection closes the client's connection without an answer.
+// dropConnection closes the client's connection without a response.
 func dropConnection(t *testing.T, w http.ResponseWriter) {
 	t.Helper()
 	hj, ok := w.(http.Hijacker)

@@ -1,11 +1,8 @@
 package rtr
 
-import (
-	"encoding/json"
-	"fmt"
-)
+import "encoding/json"
 
-// HostResult is one host's part of an RTR answer. Batch calls (init,
+// HostResult is one host's part of an RTR response. Batch calls (init,
 // refresh, commands, get) return a map of them keyed by AID; single-host
 // calls return one. Both shapes decode into it: the batch name task_id and
 // the single-host name cloud_request_id both fill TaskID, and the batch
@@ -66,13 +63,11 @@ func (r *HostResult) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &w); err != nil {
 		return err
 	}
+	// Falcon sends one of the two names; should both come, task_id wins,
+	// because failing the decode would lose every host of the response.
 	taskID := w.TaskID
 	if taskID == "" {
 		taskID = w.CloudRequestID
-	}
-	if w.TaskID != "" && w.CloudRequestID != "" && w.TaskID != w.CloudRequestID {
-		return fmt.Errorf("host result has task_id %q and a different cloud_request_id %q",
-			w.TaskID, w.CloudRequestID)
 	}
 	*r = HostResult{
 		AID:           w.AID,

@@ -26,9 +26,9 @@ func checkHostIDs(field string, ids []string) error {
 }
 
 // checkOptionalHosts checks a batch call's optional_hosts list. Nil means
-// every host of the batch; an empty non-nil list is rejected because
-// Falcon would read it the same way, running the command on hosts the
-// caller meant to leave out.
+// every host of the batch. An empty non-nil list is rejected, because
+// Falcon reads an empty list as every host too, which would run the
+// command on hosts that the caller meant to leave out.
 func checkOptionalHosts(hosts []string) error {
 	if hosts != nil && len(hosts) == 0 {
 		return fmt.Errorf("optional hosts is an empty list, which Falcon reads as every host " +

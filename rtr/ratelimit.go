@@ -19,6 +19,7 @@ const (
 	headerRateRemaining   = "X-Ratelimit-Remaining"
 	minRateLimitWait      = time.Second
 	rateLimitWaitExponent = 5 // a header-less 429 waits at most defaultRateGap << 5
+	epochMillisThreshold  = 1e11
 )
 
 // rateGate is the rate-limit wait that every request of a Client shares:
@@ -56,11 +57,14 @@ func (g *rateGate) hold(until time.Time) {
 }
 
 // rateLimitWait returns how long to wait after a 429 whose headers are h;
-// waits counts the 429s already seen by this request. Falcon sends the
-// reset time as Unix epoch seconds in X-RateLimit-RetryAfter, which is how
-// gofalcon and PSFalcon read it; the API reference's "milliseconds" is
-// contradicted by both SDKs. A reset in the past still waits
-// minRateLimitWait, so that a skewed clock cannot cause a tight loop.
+// waits counts the 429s already seen by this request. The second result
+// reports whether the wait came from the X-RateLimit-RetryAfter header.
+//
+// The header gives the reset time as a Unix epoch. The API reference gives
+// milliseconds, while SDK authors report seconds, so a value too large to
+// be seconds in this era (over 1e11, the year 5138) is read as
+// milliseconds. A reset in the past still waits minRateLimitWait, so that
+// a skewed clock cannot cause a tight loop.
 func rateLimitWait(h http.Header, now time.Time, waits int, gap time.Duration) (time.Duration, bool) {
 	raw := strings.TrimSpace(h.Get(headerRateRetryAfter))
 	epoch, err := strconv.ParseInt(raw, 10, 64)
@@ -68,8 +72,11 @@ func rateLimitWait(h http.Header, now time.Time, waits int, gap time.Duration) (
 		shift := min(waits, rateLimitWaitExponent)
 		return gap << shift, false
 	}
-	d := time.Unix(epoch, 0).Sub(now)
-	return max(d, minRateLimitWait), true
+	reset := time.Unix(epoch, 0)
+	if epoch > epochMillisThreshold {
+		reset = time.UnixMilli(epoch)
+	}
+	return max(reset.Sub(now), minRateLimitWait), true
 }
 
 // backoff returns the delay before attempt number attempt+1 (attempt

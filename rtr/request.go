@@ -3,6 +3,8 @@ package rtr
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +18,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/rtrplay/rtrplay/internal/loopback"
 )
 
 const (
@@ -23,7 +27,7 @@ const (
 	// request does not send the timeout query parameter.
 	defaultServerTimeout = 30 * time.Second
 	// deadlineMargin is added to the server-side timeout to get the HTTP
-	// deadline, so that the client never gives up before Falcon answers.
+	// deadline, so that the client does not give up before Falcon responds.
 	deadlineMargin = 30 * time.Second
 	// errorBodyLimit bounds how much of an error response is read.
 	errorBodyLimit = 1 << 20
@@ -35,8 +39,8 @@ type request struct {
 	path   string
 	query  url.Values
 	body   any // encoded as JSON; nil sends no body
-	// ok lists the statuses that count as an answer to decode. Any other
-	// status becomes an *APIError.
+	// ok lists the statuses whose response is decoded. Any other status
+	// becomes an *APIError.
 	ok []int
 	// repeatable marks requests that may be sent again after a failure
 	// whose outcome is unknown: reads, batch init and refresh, deletes.
@@ -62,7 +66,7 @@ func (r *request) deadline() time.Duration {
 // errRequestTimeout is the cause of an attempt that hit its HTTP deadline.
 var errRequestTimeout = errors.New("request timed out")
 
-// send sends r until it gets an answer with a status in r.ok, retrying
+// send sends r until it gets a response with a status in r.ok, retrying
 // what is safe to retry: 401 once with a renewed token, 429 after the
 // reset time, and for repeatable requests 5xx and connection failures with
 // backoff. The caller must close the returned body.
@@ -78,8 +82,7 @@ func (c *Client) send(ctx context.Context, r *request) (*http.Response, error) {
 		}
 	}
 
-	var failures, rateWaits int
-	renewed := false
+	var state retryState
 	for {
 		if err := c.gate.wait(ctx); err != nil {
 			return nil, fmt.Errorf("%s %s: %w", r.method, r.path, err)
@@ -91,54 +94,81 @@ func (c *Client) send(ctx context.Context, r *request) (*http.Response, error) {
 
 		resp, sent, err := c.attempt(ctx, r, payload, tok)
 		if err != nil {
-			failures++
-			if ctx.Err() != nil || (sent && !r.repeatable) || failures >= c.retry.maxAttempts {
-				return nil, c.transportError(r, sent, err)
-			}
-			if err := c.pause(ctx, r, backoff(failures, c.retry.baseDelay, c.retry.maxDelay), err); err != nil {
-				return nil, c.transportError(r, false, err)
+			if err := c.afterFailure(ctx, r, &state, sent, err); err != nil {
+				return nil, err
 			}
 			continue
 		}
-
-		status := resp.StatusCode
-		switch {
-		case slices.Contains(r.ok, status):
+		if slices.Contains(r.ok, resp.StatusCode) {
 			return resp, nil
-
-		case status == http.StatusUnauthorized && !renewed:
-			// The token was revoked or expired early. Falcon did not accept
-			// the request, so sending it again is safe even for commands.
-			drain(resp.Body)
-			renewed = true
-			c.tokens.invalidate(tok)
-			c.log.Info("falcon api returned 401; renewing the token and retrying once",
-				"method", r.method, "path", r.path, "trace_id", resp.Header.Get(headerTraceID))
-
-		case status == http.StatusTooManyRequests:
-			// Falcon did not accept the request, so sending it again is safe.
-			apiErr := readAPIError(r, resp)
-			if err := c.waitForRateLimit(r, resp.Header, rateWaits, apiErr); err != nil {
-				return nil, err
-			}
-			rateWaits++
-
-		case status >= 500:
-			apiErr := readAPIError(r, resp)
-			failures++
-			if !r.repeatable {
-				return nil, fmt.Errorf("%w: %w", ErrOutcomeUnknown, apiErr)
-			}
-			if failures >= c.retry.maxAttempts {
-				return nil, apiErr
-			}
-			if err := c.pause(ctx, r, backoff(failures, c.retry.baseDelay, c.retry.maxDelay), apiErr); err != nil {
-				return nil, c.transportError(r, false, err)
-			}
-
-		default:
-			return nil, readAPIError(r, resp)
 		}
+		if err := c.afterStatus(ctx, r, &state, resp, tok); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// retryState counts what happened to one request across its attempts.
+type retryState struct {
+	failures  int  // 5xx responses and connection failures
+	rateWaits int  // 429 responses
+	renewed   bool // whether a 401 already renewed the token
+}
+
+// afterFailure decides what follows an attempt that got no response: nil
+// after a backoff when the request may be sent again, else the error.
+func (c *Client) afterFailure(ctx context.Context, r *request, state *retryState, sent bool, err error) error {
+	state.failures++
+	if ctx.Err() != nil || (sent && !r.repeatable) || state.failures >= c.retry.maxAttempts || isPermanent(err) {
+		return c.transportError(r, sent, err)
+	}
+	if err := c.pause(ctx, r, backoff(state.failures, c.retry.baseDelay, c.retry.maxDelay), err); err != nil {
+		return c.transportError(r, false, err)
+	}
+	return nil
+}
+
+// afterStatus decides what follows a response with an unexpected status:
+// nil when the request may be sent again, else the error. It consumes the
+// response body.
+func (c *Client) afterStatus(ctx context.Context, r *request, state *retryState, resp *http.Response, tok *oauth2.Token) error {
+	status := resp.StatusCode
+	switch {
+	case status == http.StatusUnauthorized && !state.renewed:
+		// The token was revoked or expired early. Falcon did not accept the
+		// request, so sending it again is safe even for commands.
+		drain(resp.Body)
+		state.renewed = true
+		c.tokens.invalidate(tok)
+		c.log.Info("falcon api returned 401; renewing the token and retrying once",
+			"method", r.method, "path", r.path, "trace_id", resp.Header.Get(headerTraceID))
+		return nil
+
+	case status == http.StatusTooManyRequests:
+		// Falcon did not accept the request, so sending it again is safe.
+		apiErr := readAPIError(r, resp)
+		if err := c.waitForRateLimit(r, resp.Header, state.rateWaits, apiErr); err != nil {
+			return err
+		}
+		state.rateWaits++
+		return nil
+
+	case status >= 500:
+		apiErr := readAPIError(r, resp)
+		state.failures++
+		if !r.repeatable {
+			return fmt.Errorf("%w: %w", ErrOutcomeUnknown, apiErr)
+		}
+		if state.failures >= c.retry.maxAttempts {
+			return apiErr
+		}
+		if err := c.pause(ctx, r, backoff(state.failures, c.retry.baseDelay, c.retry.maxDelay), apiErr); err != nil {
+			return c.transportError(r, false, err)
+		}
+		return nil
+
+	default:
+		return readAPIError(r, resp)
 	}
 }
 
@@ -223,11 +253,29 @@ func (c *Client) logAttempt(ctx context.Context, r *request, resp *http.Response
 	c.log.LogAttrs(ctx, slog.LevelDebug, "falcon api request", attrs...)
 }
 
+// isPermanent reports whether a connection failure would recur on every
+// retry: a certificate that does not verify, or an address that the
+// loopback guard rejects.
+func isPermanent(err error) bool {
+	var certErr *tls.CertificateVerificationError
+	var unknownAuthority x509.UnknownAuthorityError
+	var hostnameErr x509.HostnameError
+	var invalidErr x509.CertificateInvalidError
+	return errors.As(err, &certErr) || errors.As(err, &unknownAuthority) ||
+		errors.As(err, &hostnameErr) || errors.As(err, &invalidErr) ||
+		errors.Is(err, loopback.ErrNotLoopback)
+}
+
 // transportError wraps an error that left no response. A request that was
 // sent and may not be repeated gets ErrOutcomeUnknown.
 func (c *Client) transportError(r *request, sent bool, err error) error {
 	if sent && !r.repeatable {
 		return fmt.Errorf("%s %s: %w: %w", r.method, r.path, ErrOutcomeUnknown, err)
+	}
+	var certErr *tls.CertificateVerificationError
+	if errors.As(err, &certErr) {
+		return fmt.Errorf("%s %s: %w; if a TLS-inspecting proxy is in the way, set %s to its CA certificate",
+			r.method, r.path, err, EnvCAFile)
 	}
 	return fmt.Errorf("%s %s: %w", r.method, r.path, err)
 }
@@ -244,7 +292,7 @@ func (c *Client) pause(ctx context.Context, r *request, d time.Duration, cause e
 // too often for this request.
 func (c *Client) waitForRateLimit(r *request, h http.Header, waits int, apiErr *APIError) error {
 	if waits >= c.retry.maxRateWaits {
-		return fmt.Errorf("%w: %d rate-limit answers in a row; slow down or retry later: %w",
+		return fmt.Errorf("%w: %d rate-limit responses in a row; slow down or retry later: %w",
 			ErrRateLimited, waits+1, apiErr)
 	}
 	d, fromHeader := rateLimitWait(h, time.Now(), waits, c.retry.defaultRateGap)
@@ -266,7 +314,7 @@ func readAPIError(r *request, resp *http.Response) *APIError {
 	return newAPIError(r.method, r.path, resp, body)
 }
 
-// call sends r and decodes the JSON body of the answer into out.
+// call sends r and decodes the JSON body of the response into out.
 func (c *Client) call(ctx context.Context, r *request, out any) (*http.Response, error) {
 	resp, err := c.send(ctx, r)
 	if err != nil {
@@ -280,8 +328,8 @@ func (c *Client) call(ctx context.Context, r *request, out any) (*http.Response,
 }
 
 // decodeJSON decodes a JSON response body into out. A failure to read the
-// answer of a command leaves its outcome unknown, because the command was
-// accepted.
+// response to a command leaves its outcome unknown, because the command
+// was accepted.
 func decodeJSON(r *request, resp *http.Response, out any) error {
 	if !isJSON(resp.Header.Get("Content-Type")) {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, bodyPrefixSize))

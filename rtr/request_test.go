@@ -422,3 +422,58 @@ func TestBackoffBounds(t *testing.T) {
 		}
 	}
 }
+
+func TestRateLimitWaitFromHeader(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	tests := []struct {
+		name       string
+		header     string
+		waits      int
+		want       time.Duration
+		fromHeader bool
+	}{
+		{"epoch seconds", "1800000030", 0, 30 * time.Second, true},
+		{"epoch milliseconds", "1800000030500", 0, 30500 * time.Millisecond, true},
+		{"past reset", "1799999000", 0, time.Second, true},
+		{"reset now", "1800000000", 0, time.Second, true},
+		{"missing header", "", 0, 2 * time.Second, false},
+		{"garbage header", "soon", 2, 8 * time.Second, false},
+		{"missing header capped", "", 9, 64 * time.Second, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := http.Header{}
+			if tt.header != "" {
+				h.Set("X-RateLimit-RetryAfter", tt.header)
+			}
+			got, fromHeader := rateLimitWait(h, now, tt.waits, 2*time.Second)
+			if got != tt.want {
+				t.Errorf("wait = %s, want %s", got, tt.want)
+			}
+			if fromHeader != tt.fromHeader {
+				t.Errorf("from header = %t, want %t", fromHeader, tt.fromHeader)
+			}
+		})
+	}
+}
+
+func TestUntrustedCertificateNotRetried(t *testing.T) {
+	f := newFakeFalcon(t)
+	handleDeviceQuery(f)
+	cfg := f.config()
+	cfg.CAFile = "" // the system pool does not trust the test certificate
+	c := newTestClient(t, cfg)
+	c.retry.baseDelay = time.Second // a retry would show in the duration
+
+	start := time.Now()
+	_, err := c.QueryDevices(context.Background(), "")
+	if err == nil {
+		t.Fatal("QueryDevices with an untrusted certificate succeeded")
+	}
+	if !strings.Contains(err.Error(), "FALCON_CA_FILE") {
+		t.Errorf("error %q does not point to FALCON_CA_FILE", err)
+	}
+	if took := time.Since(start); took > 900*time.Millisecond {
+		t.Errorf("took %s, want no retry of a certificate failure", took)
+	}
+}

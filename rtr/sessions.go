@@ -20,7 +20,7 @@ const (
 type BatchInitRequest struct {
 	// HostIDs lists the AIDs to connect, at most Limits.BatchInitHosts.
 	HostIDs []string
-	// QueueOffline asks Falcon to queue sessions for offline hosts, which
+	// QueueOffline makes Falcon queue sessions for offline hosts, which
 	// then run the batch's commands when they come back online.
 	QueueOffline bool
 	// ExistingBatchID adds the hosts to an existing batch instead of
@@ -33,14 +33,14 @@ type BatchInitRequest struct {
 	HostTimeout time.Duration
 }
 
-// BatchInitResult is the answer to a batch init: the batch id and every
+// BatchInitResult is the response to a batch init: the batch id and every
 // host's result. A host is usable only if its result is Connected.
 type BatchInitResult struct {
 	BatchID string
 	Hosts   map[string]HostResult
 }
 
-// BatchInit opens a batch session. Falcon answers 201 even when some hosts
+// BatchInit opens a batch session. Falcon returns 201 even when some hosts
 // failed (their results carry errors such as 40401), and 404 when no host
 // could be initialised: then BatchInit returns both the per-host results
 // from the body and an *APIError. The request is repeated after a
@@ -126,9 +126,9 @@ func (c *Client) BatchRefresh(ctx context.Context, batchID string, hostsToRemove
 	return out.Resources.withKeys(), nil
 }
 
-// DeleteSession closes one host's session. Falcon answers 400 "could not
-// find session" for a session that has expired or was closed already;
-// that counts as success.
+// DeleteSession closes one host's session. Falcon returns 400 "could not
+// find session" for a session that has expired or was closed already,
+// and that counts as success.
 func (c *Client) DeleteSession(ctx context.Context, sessionID string) error {
 	if sessionID == "" {
 		return errors.New("delete session: empty session id")

@@ -56,7 +56,7 @@ func newTransport(cfg Config) (*userAgentTransport, error) {
 			TLSHandshakeTimeout: 10 * time.Second,
 		}
 	}
-	// Batch commands on thousands of hosts can take minutes to answer; the
+	// Batch commands on thousands of hosts can take minutes to respond, and the
 	// per-request deadline bounds the wait, so no header timeout is set here.
 	return &userAgentTransport{base: transport}, nil
 }
@@ -76,7 +76,7 @@ func rootCAs(caFile string) (*x509.CertPool, error) {
 		pool = x509.NewCertPool()
 	}
 	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("CA file %s (%s) holds no PEM certificate", caFile, EnvCAFile)
+		return nil, fmt.Errorf("CA file %s (%s) contains no PEM certificate", caFile, EnvCAFile)
 	}
 	return pool, nil
 }
