@@ -1,0 +1,162 @@
+package fleet
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// shSignals are the signal names kill accepts, with or without SIG.
+var shSignals = map[string]bool{"0": true, "1": true, "2": true, "3": true, "9": true, "15": true,
+	"HUP": true, "INT": true, "QUIT": true, "KILL": true, "TERM": true, "USR1": true, "USR2": true}
+
+// shKill is bash's kill builtin. Any signal but 0 stops the process;
+// signal 0 only checks that it exists.
+func shKill(r *shRun, args []string, _ string, _ int) shResult {
+	signal := "TERM"
+	if len(args) > 0 && args[0] == "-s" && len(args) > 1 {
+		signal, args = args[1], args[2:]
+	} else if len(args) > 0 && len(args[0]) > 1 && args[0][0] == '-' {
+		signal, args = args[0][1:], args[1:]
+	}
+	signal = strings.TrimPrefix(strings.ToUpper(signal), "SIG")
+	if !shSignals[signal] {
+		return shResult{stderr: fmt.Sprintf("kill: %s: invalid signal specification\n", signal), status: 1}
+	}
+	if len(args) == 0 {
+		return shResult{stderr: "kill: usage: kill [-s sigspec | -n signum | -sigspec] pid | jobspec ... or kill -l [sigspec]\n", status: 2}
+	}
+	var res shResult
+	for _, a := range args {
+		pid, err := strconv.Atoi(a)
+		if err != nil {
+			res.stderr += fmt.Sprintf("kill: %s: arguments must be process or job IDs\n", a)
+			res.status = 1
+			continue
+		}
+		if signal == "0" {
+			if _, ok := r.c.h.procs[pid]; !ok {
+				res.stderr += fmt.Sprintf("kill: (%d) - No such process\n", pid)
+				res.status = 1
+			}
+			continue
+		}
+		switch r.c.h.killProcess(pid) {
+		case errNoProcess:
+			res.stderr += fmt.Sprintf("kill: (%d) - No such process\n", pid)
+			res.status = 1
+		case errAccessDenied:
+			res.stderr += fmt.Sprintf("kill: (%d) - Operation not permitted\n", pid)
+			res.status = 1
+		}
+	}
+	return res
+}
+
+// shCat is cat: files in order, stdin for no operand or "-".
+func shCat(r *shRun, args []string, stdin string, _ int) shResult {
+	var res shResult
+	var files []string
+	number := false
+	for _, a := range args {
+		if a == "-n" {
+			number = true
+		} else {
+			files = append(files, a)
+		}
+	}
+	if len(files) == 0 {
+		files = []string{"-"}
+	}
+	var b strings.Builder
+	for _, f := range files {
+		if f == "-" {
+			b.WriteString(stdin)
+			continue
+		}
+		n, err := r.c.h.fs.lookup(resolvePosixPath(r.c.sh.dir(), f))
+		switch {
+		case err != nil:
+			res.stderr += fmt.Sprintf("cat: %s: No such file or directory\n", f)
+			res.status = 1
+		case n.dir:
+			res.stderr += fmt.Sprintf("cat: %s: Is a directory\n", f)
+			res.status = 1
+		default:
+			b.Write(n.bytes())
+		}
+	}
+	res.stdout = b.String()
+	if number {
+		res.stdout = numberLines(res.stdout)
+	}
+	return res
+}
+
+// shRm is coreutils rm with -r, -R, -f and -d, combined or apart.
+func shRm(r *shRun, args []string, _ string, _ int) shResult {
+	var recursive, force, dirs bool
+	var operands []string
+	options := true
+	for _, a := range args {
+		switch {
+		case options && a == "--":
+			options = false
+		case options && (a == "--recursive" || a == "--force" || a == "--dir"):
+			recursive = recursive || a == "--recursive"
+			force = force || a == "--force"
+			dirs = dirs || a == "--dir"
+		case options && len(a) > 1 && a[0] == '-':
+			for _, f := range a[1:] {
+				switch f {
+				case 'r', 'R':
+					recursive = true
+				case 'f':
+					force = true
+				case 'd':
+					dirs = true
+				default:
+					return shResult{stderr: fmt.Sprintf("rm: invalid option -- '%c'\nTry 'rm --help' for more information.\n", f), status: 1}
+				}
+			}
+		default:
+			operands = append(operands, a)
+		}
+	}
+	if len(operands) == 0 && !force {
+		return shResult{stderr: "rm: missing operand\nTry 'rm --help' for more information.\n", status: 1}
+	}
+	var res shResult
+	for _, op := range operands {
+		if msg := r.removeOperand(op, recursive, force, dirs); msg != "" {
+			res.stderr += msg
+			res.status = 1
+		}
+	}
+	return res
+}
+
+func (r *shRun) removeOperand(op string, recursive, force, dirs bool) string {
+	fs := r.c.h.fs
+	comps := resolvePosixPath(r.c.sh.dir(), op)
+	n, err := fs.lookup(comps)
+	if err != nil {
+		if force {
+			return ""
+		}
+		return fmt.Sprintf("rm: cannot remove '%s': No such file or directory\n", op)
+	}
+	if len(comps) == 0 {
+		return "rm: it is dangerous to operate recursively on '/'\nrm: use --no-preserve-root to override this failsafe\n"
+	}
+	emptyDirOK := n.dir && dirs && len(n.children) == 0
+	switch fs.remove(comps, recursive || emptyDirOK, nil) {
+	case nil:
+		return ""
+	case errNotEmpty:
+		if dirs {
+			return fmt.Sprintf("rm: cannot remove '%s': Directory not empty\n", op)
+		}
+	}
+	return fmt.Sprintf("rm: cannot remove '%s': Is a directory\n", op)
+}
