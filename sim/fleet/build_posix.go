@@ -210,8 +210,8 @@ func (b *builder) macFiles() {
 	for path, size := range map[string]int64{
 		"/sbin/launchd": 1051248, "/bin/bash": 1310224, "/bin/zsh": 1361200, "/bin/ls": 154352, "/bin/ps": 277136,
 		"/usr/bin/curl": 208656, "/Library/CS/falcond": 11837120,
-		"/Applications/Falcon.app/Contents/Resources/falconctl": 3046240,
-		"/Applications/Google Chrome.app/Contents/MacOS/Google Chrome": 313744,
+		"/Applications/Falcon.app/Contents/Resources/falconctl":         3046240,
+		"/Applications/Google Chrome.app/Contents/MacOS/Google Chrome":  313744,
 		"/System/Library/CoreServices/Finder.app/Contents/MacOS/Finder": 4890416,
 	} {
 		b.sized(path, size, patched)
@@ -259,7 +259,7 @@ func (b *builder) macProcesses() {
 		return b.proc(process{ppid: launchd.pid, name: name, user: u, path: path, commandLine: path}, logon)
 	}
 	b.proc(process{ppid: launchd.pid, name: "loginwindow", user: u,
-		path: "/System/Library/CoreServices/loginwindow.app/Contents/MacOS/loginwindow",
+		path:        "/System/Library/CoreServices/loginwindow.app/Contents/MacOS/loginwindow",
 		commandLine: "/System/Library/CoreServices/loginwindow.app/Contents/MacOS/loginwindow console"}, logon)
 	app("Dock", "/System/Library/CoreServices/Dock.app/Contents/MacOS/Dock")
 	app("Finder", "/System/Library/CoreServices/Finder.app/Contents/MacOS/Finder")

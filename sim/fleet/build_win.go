@@ -42,12 +42,12 @@ func (b *builder) windowsFiles() {
 		`C:\Windows\System32\RuntimeBroker.exe`: 140616, `C:\Windows\System32\ctfmon.exe`: 15360,
 		`C:\Windows\System32\conhost.exe`: 872448, `C:\Windows\System32\fontdrvhost.exe`: 830976,
 		`C:\Windows\System32\SecurityHealthSystray.exe`: 88064, `C:\Windows\System32\SearchIndexer.exe`: 1012224,
-		`C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`: 452608,
-		`C:\Windows\System32\drivers\CrowdStrike\CSAgent.sys`: 3962280,
-		`C:\Program Files\CrowdStrike\CSFalconService.exe`: 7810464,
-		`C:\Program Files\CrowdStrike\CSFalconContainer.exe`: 42160032,
+		`C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`:                      452608,
+		`C:\Windows\System32\drivers\CrowdStrike\CSAgent.sys`:                            3962280,
+		`C:\Program Files\CrowdStrike\CSFalconService.exe`:                               7810464,
+		`C:\Program Files\CrowdStrike\CSFalconContainer.exe`:                             42160032,
 		`C:\ProgramData\Microsoft\Windows Defender\Platform\4.18.24090.11-0\MsMpEng.exe`: 133048,
-		`C:\Windows\System32\config\SAM`: 65536, `C:\Windows\System32\config\SYSTEM`: 18087936,
+		`C:\Windows\System32\config\SAM`:                                                 65536, `C:\Windows\System32\config\SYSTEM`: 18087936,
 		`C:\Windows\System32\config\SOFTWARE`: 92274688, `C:\Windows\System32\config\SECURITY`: 65536,
 	} {
 		b.sized(path, size, patched)
@@ -195,7 +195,7 @@ func (b *builder) windowsSessionProcesses(gone int) {
 	for i := 0; i < 2; i++ {
 		b.proc(process{name: "chrome.exe", ppid: chrome.pid, path: chromePath,
 			commandLine: fmt.Sprintf(`"%s" --type=renderer --renderer-client-id=%d`, chromePath, 5+i),
-			user: account, session: 1}, logon+time.Hour+time.Duration(i+1)*time.Second)
+			user:        account, session: 1}, logon+time.Hour+time.Duration(i+1)*time.Second)
 	}
 	b.connect("198.51.100.20:443", stateEstablished, chrome.pid)
 	b.connect("198.51.100.21:443", stateCloseWait, chrome.pid)

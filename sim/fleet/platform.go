@@ -66,10 +66,10 @@ func (t Tier) String() string {
 
 // Containment statuses reported by the Hosts API in a device's status field.
 const (
-	ContainmentNormal         = "normal"
-	ContainmentPending        = "containment_pending"
-	Contained                 = "contained"
-	ContainmentLiftPending    = "lift_containment_pending"
+	ContainmentNormal      = "normal"
+	ContainmentPending     = "containment_pending"
+	Contained              = "contained"
+	ContainmentLiftPending = "lift_containment_pending"
 )
 
 func validContainment(status string) bool {

@@ -437,7 +437,7 @@ func psRemoveItemProperty(r *psRun, b psBound, _ []any) []any {
 			continue
 		}
 		if !loc.registry {
-			r.fail(fmt.Sprintf("Cannot use interface. The IDynamicPropertyCmdletProvider interface is not "+
+			r.fail(fmt.Sprintf("Cannot use interface. The IDynamicPropertyCmdletProvider interface is not " +
 				"implemented by this provider."))
 			continue
 		}
