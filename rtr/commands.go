@@ -98,8 +98,8 @@ type BatchCommandRequest struct {
 }
 
 // BatchCommand runs a command through tier's batch endpoint and returns
-// each host's result. It is never sent twice: after a failure that may
-// have left the command running, the error wraps ErrOutcomeUnknown.
+// each host's result. After a failure that may have left the command
+// running, it is not sent again and the error wraps ErrOutcomeUnknown.
 func (c *Client) BatchCommand(ctx context.Context, tier Tier, req BatchCommandRequest) (map[string]HostResult, error) {
 	path, err := tier.batchPath()
 	if err != nil {

@@ -10,8 +10,9 @@
 // come back as HostResult values, because an HTTP 2xx does not mean that
 // every host succeeded. HTTP failures are *APIError values. A failure
 // after which a command may or may not have run wraps ErrOutcomeUnknown.
-// Reads are retried on 5xx and dropped connections; commands are never
-// sent twice.
+// Reads are retried on 5xx and dropped connections. A command is sent
+// again only after Falcon rejected it (401, 429) or when it never left the
+// machine.
 //
 // The package does not decide what to run: choosing hosts, batching,
 // polling incomplete hosts and building command strings belong to the

@@ -13,9 +13,9 @@ import (
 // ErrOutcomeUnknown marks a failure after a command request may have
 // reached Falcon: the connection dropped, the deadline passed or the server
 // returned 5xx after the request was sent. RTR commands are not idempotent,
-// so the client never sends such a request again, and the caller must find
-// out what happened (command status, session logs) or report the host's
-// outcome as unknown. Detect it with errors.Is.
+// so the client does not send such a request again, and the caller must
+// find out what happened (command status, session logs) or report the
+// host's outcome as unknown. Detect it with errors.Is.
 var ErrOutcomeUnknown = errors.New("outcome unknown: the request may have run on the hosts")
 
 // ErrCredentialsRejected marks a token request that Falcon refused.

@@ -39,9 +39,9 @@ type BatchGetRequest struct {
 
 // BatchGet starts a file upload from the batch's hosts. It returns the
 // request id to poll with BatchGetStatus and each host's result, whose
-// TaskID matches the CloudRequestID of the host's File once uploaded. It
-// is never sent twice: after a failure that may have left the get running,
-// the error wraps ErrOutcomeUnknown.
+// TaskID matches the CloudRequestID of the host's File once uploaded.
+// After a failure that may have left the get running, it is not sent
+// again and the error wraps ErrOutcomeUnknown.
 func (c *Client) BatchGet(ctx context.Context, req BatchGetRequest) (string, map[string]HostResult, error) {
 	if req.BatchID == "" {
 		return "", nil, errors.New("batch get: empty batch id")
