@@ -28,16 +28,16 @@ const maxExtractSize = 16 << 30
 func (r *runner) runGet(ctx context.Context, s *playbook.Step, g *group, unlock func()) {
 	started := r.opts.Now().UTC().Format(time.RFC3339Nano)
 	deadline := time.Now().Add(s.Timeout)
-	// Falcon's reference does not say how file_path is read; a public sample
-	// quotes paths with spaces, so the path is quoted like a command
-	// argument.
-	filePath, err := playbook.QuoteArg(g.text)
-	if err != nil {
+	// The client quotes file_path like a command argument, because Falcon's
+	// reference does not say how it reads it and a public sample quotes
+	// paths with spaces. A path no quoting can carry fails here first.
+	if _, err := playbook.QuoteArg(g.text); err != nil {
 		r.finishAll(s, g.hosts, HostStepResult{State: StateFailed, Command: g.text, Reason: err.Error()})
 		return
 	}
+	var err error
 	timeout := r.requestTimeout(s)
-	req := rtr.BatchGetRequest{BatchID: g.batch.id, FilePath: filePath, OptionalHosts: hostIDs(g.hosts),
+	req := rtr.BatchGetRequest{BatchID: g.batch.id, FilePath: g.text, OptionalHosts: hostIDs(g.hosts),
 		Timeout: timeout, HostTimeout: hostTimeout(timeout)}
 	var reqID string
 	var results map[string]rtr.HostResult
@@ -47,7 +47,7 @@ func (r *runner) runGet(ctx context.Context, s *playbook.Step, g *group, unlock 
 	}
 	unlock()
 	r.emit(RequestSent{Time: r.opts.Now().UTC(), Step: s.Addr(), Operation: "batch-get", BatchID: g.batch.id,
-		RequestID: reqID, Command: filePath, Hosts: len(g.hosts), Err: errText(err)})
+		RequestID: reqID, Command: g.text, Hosts: len(g.hosts), Err: errText(err)})
 	if err != nil {
 		r.finishAll(s, g.hosts, requestFailure(s, g.text, err, started))
 		return
