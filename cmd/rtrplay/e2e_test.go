@@ -409,7 +409,7 @@ step "stop" {
 	}
 	for _, want := range []string{
 		path + ":10:3: error: Unsupported argument",
-		path + ":15:31: error: Reference to undeclared step",
+		path + ":15:29: error: Reference to undeclared step",
 	} {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("stderr lacks %q; got:\n%s", want, stderr.String())
