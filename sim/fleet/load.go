@@ -117,17 +117,21 @@ func parseFleet(data []byte, rng *rand.Rand, now func() time.Time) (*Fleet, erro
 		return nil, fmt.Errorf("cid: %q is not 32 hex digits", ff.CID)
 	}
 	hosts := make([]*Host, 0, len(ff.Hosts))
-	seen := map[string]bool{}
+	names, aids := map[string]bool{}, map[string]bool{}
 	for i, raw := range ff.Hosts {
 		h, err := loadHost(raw, i, cid, rng, now)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", hostLabel(raw, i), err)
 		}
-		if seen[h.info.Hostname] {
+		if names[h.info.Hostname] {
 			return nil, fmt.Errorf("%s: hostname: %q is used by an earlier host; hostnames must be unique",
 				hostLabel(raw, i), h.info.Hostname)
 		}
-		seen[h.info.Hostname] = true
+		if aids[h.info.AID] {
+			return nil, fmt.Errorf("%s: aid: %q is used by an earlier host; agent ids must be unique",
+				hostLabel(raw, i), h.info.AID)
+		}
+		names[h.info.Hostname], aids[h.info.AID] = true, true
 		hosts = append(hosts, h)
 	}
 	return newFleet(cid, hosts)

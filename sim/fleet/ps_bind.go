@@ -42,11 +42,22 @@ type psParam struct {
 	remaining bool
 }
 
-// psCommonParams are accepted by every cmdlet. Only ErrorAction has an
-// effect: SilentlyContinue and Ignore drop the cmdlet's errors.
+// psCommonParams are accepted by every cmdlet, as in PowerShell, so that
+// parameter prefixes are ambiguous where they are on a real host. Only
+// ErrorAction has an effect: SilentlyContinue and Ignore drop the cmdlet's
+// errors.
 var psCommonParams = []psParam{
 	{name: "ErrorAction", kind: psString, position: -1, aliases: []string{"ea"}},
+	{name: "ErrorVariable", kind: psString, position: -1, aliases: []string{"ev"}},
+	{name: "WarningAction", kind: psString, position: -1, aliases: []string{"wa"}},
+	{name: "WarningVariable", kind: psString, position: -1, aliases: []string{"wv"}},
+	{name: "InformationAction", kind: psString, position: -1, aliases: []string{"infa"}},
+	{name: "InformationVariable", kind: psString, position: -1, aliases: []string{"iv"}},
+	{name: "OutVariable", kind: psString, position: -1, aliases: []string{"ov"}},
+	{name: "OutBuffer", kind: psInt, position: -1, aliases: []string{"ob"}},
+	{name: "PipelineVariable", kind: psString, position: -1, aliases: []string{"pv"}},
 	{name: "Verbose", kind: psSwitch, position: -1, aliases: []string{"vb"}},
+	{name: "Debug", kind: psSwitch, position: -1, aliases: []string{"db"}},
 	{name: "WhatIf", kind: psSwitch, position: -1, aliases: []string{"wi"}},
 	{name: "Confirm", kind: psSwitch, position: -1, aliases: []string{"cf"}},
 }

@@ -72,6 +72,7 @@ func parseShell(src string) ([]shList, error) {
 			return nil, err
 		}
 	}
+	lx.endWord()
 	if lx.pending != nil {
 		return nil, lx.syntaxError("newline")
 	}
