@@ -140,7 +140,10 @@ func Run(ctx context.Context, stop <-chan struct{}, opts Options) (*Report, erro
 	for _, h := range opts.Resolution.Hosts {
 		r.hosts[h.ID] = &hostState{Host: h, slot: make(chan struct{}, 1)}
 	}
-	go r.watchStop(ctx, stop)
+	runDone, watchDone := make(chan struct{}), make(chan struct{})
+	go func() { defer close(watchDone); r.watchStop(ctx, stop, runDone) }()
+	// No event may reach the sink after Run returns.
+	defer func() { close(runDone); <-watchDone }()
 	r.emit(RunStarted{Time: r.start, Playbook: r.pb.Name, RunDir: opts.RunDir, Hosts: len(r.hosts), Steps: stepAddrs(r.pb)})
 
 	r.openSessions(ctx)
@@ -163,13 +166,14 @@ func Run(ctx context.Context, stop <-chan struct{}, opts Options) (*Report, erro
 	return report, nil
 }
 
-func (r *runner) watchStop(ctx context.Context, stop <-chan struct{}) {
+func (r *runner) watchStop(ctx context.Context, stop <-chan struct{}, runDone <-chan struct{}) {
 	select {
 	case <-stop:
 		r.requestStop()
 	case <-ctx.Done():
 		r.requestStop()
 	case <-r.stoppedCh:
+	case <-runDone:
 	}
 }
 
