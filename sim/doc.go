@@ -1,0 +1,26 @@
+// Package sim is an emulator of the CrowdStrike Falcon API for tests, demos
+// and `rtrplay sim`. It serves the OAuth2 token endpoints, the Hosts API
+// calls that resolve targets and contain hosts, and the Real Time Response
+// (RTR) batch session, command and file endpoints, against a simulated fleet
+// from package sim/fleet.
+//
+// The emulator follows the API reference, quirks included: batch responses
+// are keyed by agent id (AID) and carry per-host errors inside a 201, batch
+// commands nest their results under "combined", files come back as 7z
+// archives with the password "infected", and where the reference leaves a
+// behaviour open the emulator takes the reading that is hardest on a client
+// and says so where it does.
+//
+// It listens on loopback only and serves HTTPS with a certificate made at
+// start, signed by a CA whose PEM file it writes to Options.StateDir.
+// Options.HTTP switches to plain HTTP. Three read-only paths that need no
+// token let tests look inside: /_sim/state (the fleet's state),
+// /_sim/commands (every command a host received) and /_sim/requests (the
+// request log).
+//
+// The emulator has its own wire types, written from the API reference. It
+// imports nothing from the rtrplay client, so that a misreading of the API
+// in the client cannot be mirrored here and pass unnoticed. It is not a
+// complete Falcon: single-host session init, put-files, scripts and session
+// listings are not served.
+package sim

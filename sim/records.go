@@ -1,0 +1,54 @@
+package sim
+
+import "time"
+
+// CommandRecord is one entry of the command log: a command string that a
+// host received, a get, or a containment action.
+type CommandRecord struct {
+	Time     time.Time `json:"time"`
+	AID      string    `json:"aid"`
+	Hostname string    `json:"hostname"`
+	// Endpoint is the URL path of the API call that carried the command.
+	Endpoint      string `json:"endpoint"`
+	BaseCommand   string `json:"base_command"`
+	CommandString string `json:"command_string"`
+	// SessionID is empty for containment actions, which use no session.
+	SessionID      string `json:"session_id"`
+	CloudRequestID string `json:"cloud_request_id"`
+}
+
+// RequestRecord is one entry of the request log.
+type RequestRecord struct {
+	Time   time.Time `json:"time"`
+	Method string    `json:"method"`
+	Path   string    `json:"path"`
+	Status int       `json:"status"`
+}
+
+// Commands returns a copy of the command log, oldest first.
+func (s *Server) Commands() []CommandRecord {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]CommandRecord(nil), s.commands...)
+}
+
+// Requests returns a copy of the request log, oldest first. Requests to the
+// emulator's own /_sim paths are left out, so that reading the log does not
+// change it.
+func (s *Server) Requests() []RequestRecord {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]RequestRecord(nil), s.requests...)
+}
+
+func (s *Server) recordCommand(rec CommandRecord) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.commands = append(s.commands, rec)
+}
+
+func (s *Server) recordRequest(rec RequestRecord) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests = append(s.requests, rec)
+}
