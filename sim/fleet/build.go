@@ -23,7 +23,7 @@ type hostSpec struct {
 	agentVersion string
 	utcOffset    int    // hours
 	user         string // the interactive user, "" for servers without one
-	role         string // what the host is for, picks its services: workstation, dc, web, db
+	role         string // the host's purpose, which picks its services: workstation, dc, web, db
 }
 
 // builder fills a new host. Its random source picks AIDs, PIDs, ports and

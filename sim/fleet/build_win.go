@@ -82,10 +82,10 @@ func (b *builder) windowsProcesses() {
 	add(process{name: "Memory Compression", ppid: 4, user: ntSystem, protected: true}, 20*time.Second)
 	add(process{name: "smss.exe", ppid: 4, path: sys32("smss.exe"), commandLine: `\SystemRoot\System32\smss.exe`,
 		user: ntSystem, protected: true}, 2*time.Second)
-	gone := b.pid() // the smss instances that started csrss and wininit have exited
+	exitedSMSS := b.pid() // the smss instance that started csrss and wininit has exited
 	csrss := "%SystemRoot%\\system32\\csrss.exe ObjectDirectory=\\Windows SharedSection=1024,20480,768 Windows=On SubSystemType=Windows ServerDll=basesrv,1 ServerDll=winsrv:UserServerDllInitialization,3 ServerDll=sxssrv,4 ProfileControl=Off MaxRequestThreads=16"
-	add(process{name: "csrss.exe", ppid: gone, path: sys32("csrss.exe"), commandLine: csrss, user: ntSystem, protected: true}, 3*time.Second)
-	wininit := add(process{name: "wininit.exe", ppid: gone, path: sys32("wininit.exe"), commandLine: "wininit.exe",
+	add(process{name: "csrss.exe", ppid: exitedSMSS, path: sys32("csrss.exe"), commandLine: csrss, user: ntSystem, protected: true}, 3*time.Second)
+	wininit := add(process{name: "wininit.exe", ppid: exitedSMSS, path: sys32("wininit.exe"), commandLine: "wininit.exe",
 		user: ntSystem, protected: true}, 3*time.Second)
 	services := add(process{name: "services.exe", ppid: wininit.pid, path: sys32("services.exe"),
 		commandLine: `C:\Windows\system32\services.exe`, user: ntSystem, protected: true}, 4*time.Second)
@@ -117,7 +117,7 @@ func (b *builder) windowsProcesses() {
 		commandLine: `C:\Windows\system32\SearchIndexer.exe /Embedding`, user: ntSystem}, 40*time.Second)
 
 	b.windowsRoleProcesses(services.pid)
-	b.windowsSessionProcesses(gone)
+	b.windowsSessionProcesses(exitedSMSS)
 
 	ip := b.spec.localIP
 	b.listen("TCP", "0.0.0.0:135", svchosts["RPCSS -p"].pid)
@@ -171,15 +171,15 @@ func (b *builder) windowsRoleProcesses(servicesPID int) {
 }
 
 // windowsSessionProcesses adds an interactive user's logon session.
-func (b *builder) windowsSessionProcesses(gone int) {
+func (b *builder) windowsSessionProcesses(exitedSMSS int) {
 	if b.spec.user == "" {
 		return
 	}
 	account := strings.Split(b.spec.hostname, "-")[0] + `\` + b.spec.user
 	logon := time.Duration(2+b.rng.IntN(30)) * time.Minute
-	winlogon := b.proc(process{name: "winlogon.exe", ppid: gone, path: sys32("winlogon.exe"), commandLine: "winlogon.exe",
+	winlogon := b.proc(process{name: "winlogon.exe", ppid: exitedSMSS, path: sys32("winlogon.exe"), commandLine: "winlogon.exe",
 		user: ntSystem, session: 1}, 3*time.Second)
-	b.proc(process{name: "csrss.exe", ppid: gone, path: sys32("csrss.exe"), user: ntSystem, session: 1, protected: true}, 3*time.Second)
+	b.proc(process{name: "csrss.exe", ppid: exitedSMSS, path: sys32("csrss.exe"), user: ntSystem, session: 1, protected: true}, 3*time.Second)
 	b.proc(process{name: "dwm.exe", ppid: winlogon.pid, path: sys32("dwm.exe"), commandLine: `"dwm.exe"`,
 		user: `Window Manager\DWM-1`, session: 1}, 6*time.Second)
 	userinit := b.pid() // userinit.exe started explorer and exited

@@ -95,7 +95,7 @@ func TestRmRules(t *testing.T) {
 	tests := []struct {
 		name, host, command string
 		wantStderr          string
-		gone                string // path that must be gone afterwards, checked with ls
+		removed             string // path that must be removed afterwards, checked with ls
 	}{
 		{"windows dir needs Force", "WIN-FIN-01", `rm C:\Users\mhall\Downloads`,
 			`Cannot remove 'C:\Users\mhall\Downloads' because it is a directory. Use -Force to remove a directory and its contents.`, ""},
@@ -124,8 +124,8 @@ func TestRmRules(t *testing.T) {
 			if res.Stderr != tc.wantStderr || res.Stdout != "" {
 				t.Errorf("stdout %q stderr %q, want stderr %q", res.Stdout, res.Stderr, tc.wantStderr)
 			}
-			if tc.gone != "" && run(t, h, sh, `ls "`+tc.gone+`"`).Stderr == "" {
-				t.Errorf("%s still exists", tc.gone)
+			if tc.removed != "" && run(t, h, sh, `ls "`+tc.removed+`"`).Stderr == "" {
+				t.Errorf("%s still exists", tc.removed)
 			}
 		})
 	}

@@ -29,8 +29,8 @@ type GetResult struct {
 // given, as RTR prints it. Content holds the whole file.
 //
 // NOTE: the API reference does not say whether Falcon tokenizes the
-// batch-get file_path; treating it as a command argument means an unquoted
-// path with spaces is rejected, the reading hardest on a client.
+// batch-get file_path. Get treats it as a command argument, so an unquoted
+// path with spaces is rejected, which is the reading hardest on a client.
 func (h *Host) Get(sh *Shell, pathArg string) GetResult {
 	sh = h.shellFor(sh)
 	toks, err := tokenize(pathArg)
@@ -65,7 +65,7 @@ func (h *Host) get(sh *Shell, typed string) GetResult {
 	return GetResult{Stdout: typed, DevicePath: device, Content: n.bytes(), SHA256: n.fileHashes().sha256}
 }
 
-// runGet answers `get` sent through a command endpoint. The file itself is
+// runGet runs `get` sent through a command endpoint. The file itself is
 // only available through Host.Get.
 func runGet(c *call) Result {
 	if len(c.inv.args) == 0 {

@@ -101,8 +101,8 @@ func runCsrutil(c *call) Result {
 	return stdout("System Integrity Protection status: enabled.\n")
 }
 
-// runNotSimulated answers commands that RTR has but this emulator does not
-// model. It says so plainly rather than pretending to succeed.
+// runNotSimulated handles commands that RTR has but this emulator does not
+// model. Its stderr states that, so no client mistakes it for success.
 func runNotSimulated(c *call) Result {
 	name := c.inv.base
 	if c.inv.sub != "" {

@@ -45,7 +45,7 @@ func Names() []string {
 //   - clean: no host is compromised;
 //   - outbreak: WIN-FIN-01, WIN-HR-02 and WIN-DC-01 are compromised;
 //   - degraded: like demo, with WIN-HR-02 offline and WIN-DC-01 online but
-//     unreachable (RTR answers 40401 at session init).
+//     unreachable (RTR returns 40401 at session init).
 func Named(name string) (*Fleet, error) {
 	compromised := map[string]bool{}
 	switch name {

@@ -36,8 +36,8 @@ func (h *Host) Exec(sh *Shell, tier Tier, commandString string) Result {
 	sh = h.shellFor(sh)
 	toks, err := tokenize(commandString)
 	if err != nil || len(toks) == 0 {
-		// NOTE: RTR's answer to an unparsable command string is not known;
-		// rejecting it is the reading hardest on a client.
+		// NOTE: RTR's response to an unparsable command string is not
+		// known. Rejecting it is the reading hardest on a client.
 		res := apiError(codeCommandNotValid, "Command is not valid")
 		res.BaseCommand = firstWord(commandString)
 		return res

@@ -52,7 +52,7 @@ func newFleet(cid string, hosts []*Host) (*Fleet, error) {
 // generator, so every fleet gets new AIDs and PIDs.
 func newRand() *rand.Rand {
 	var seed [16]byte
-	_, _ = crand.Read(seed[:]) // crypto/rand.Read never fails on supported platforms
+	_, _ = crand.Read(seed[:]) // since Go 1.24 crypto/rand.Read never returns an error
 	return rand.New(rand.NewPCG(binary.LittleEndian.Uint64(seed[:8]), binary.LittleEndian.Uint64(seed[8:])))
 }
 

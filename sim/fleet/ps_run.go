@@ -23,7 +23,8 @@ type psCmdlet struct {
 	run      func(r *psRun, b psBound, input []any) []any
 }
 
-// psItemProps is what Get-ItemProperty outputs: ordered name/value pairs.
+// psItemProps is the output object of Get-ItemProperty: ordered name/value
+// pairs.
 type psItemProps struct{ props [][2]string }
 
 func psNotRecognized(name string) string {
@@ -33,9 +34,8 @@ func psNotRecognized(name string) string {
 }
 
 // runPowerShell runs a script. A parse error stops it before any statement
-// runs; errors inside a statement are written to stderr and the script
-// goes on with the next statement, as PowerShell does with non-terminating
-// errors.
+// runs. Errors inside a statement go to stderr and the script goes on with
+// the next statement, as PowerShell does with non-terminating errors.
 func (c *call) runPowerShell(script string, out *scriptOutput) {
 	r := &psRun{c: c, out: out}
 	env := func(name string) string { v, _ := c.h.envLookup(name); return v }

@@ -100,10 +100,10 @@ func TestPowerShellGetProcessTable(t *testing.T) {
 
 func TestPowerShellChangesState(t *testing.T) {
 	tests := []struct {
-		name   string
-		script string
-		check  string // command whose output must not contain gone
-		gone   string
+		name    string
+		script  string
+		check   string // command whose output must not contain removed
+		removed string
 	}{
 		{"stop-process by id", "Stop-Process -Id {pid} -Force", "ps", "updater64"},
 		{"stop-process by name", "Stop-Process -Name updater64", "ps", "updater64"},
@@ -120,15 +120,15 @@ func TestPowerShellChangesState(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h, sh := demoHost(t, FleetDemo, "WIN-FIN-01")
 			script := strings.ReplaceAll(tc.script, "{pid}", strconv.Itoa(implantPID(t, h)))
-			if !strings.Contains(runOK(t, h, sh, tc.check), tc.gone) {
-				t.Fatalf("%s lacks %q before the script", tc.check, tc.gone)
+			if !strings.Contains(runOK(t, h, sh, tc.check), tc.removed) {
+				t.Fatalf("%s lacks %q before the script", tc.check, tc.removed)
 			}
 			res := run(t, h, sh, raw(script))
 			if res.Stderr != "" || res.Stdout != "" {
 				t.Errorf("script printed stdout %q stderr %q, want nothing", res.Stdout, res.Stderr)
 			}
-			if strings.Contains(runOK(t, h, sh, tc.check), tc.gone) {
-				t.Errorf("%s still shows %q after the script", tc.check, tc.gone)
+			if strings.Contains(runOK(t, h, sh, tc.check), tc.removed) {
+				t.Errorf("%s still shows %q after the script", tc.check, tc.removed)
 			}
 		})
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // shSignals are the signal names kill accepts, with or without SIG.
@@ -159,4 +160,76 @@ func (r *shRun) removeOperand(op string, recursive, force, dirs bool) string {
 		}
 	}
 	return fmt.Sprintf("rm: cannot remove '%s': Is a directory\n", op)
+}
+
+func shEcho(_ *shRun, args []string, _ string, _ int) shResult {
+	newline, escapes := true, false
+	for len(args) > 0 && (args[0] == "-n" || args[0] == "-e" || args[0] == "-E") {
+		switch args[0] {
+		case "-n":
+			newline = false
+		case "-e":
+			escapes = true
+		case "-E":
+			escapes = false
+		}
+		args = args[1:]
+	}
+	text := strings.Join(args, " ")
+	if escapes {
+		text = strings.NewReplacer(`\n`, "\n", `\t`, "\t", `\\`, `\`).Replace(text)
+	}
+	if newline {
+		text += "\n"
+	}
+	return shResult{stdout: text}
+}
+
+func shExit(r *shRun, args []string, _ string, _ int) shResult {
+	r.exited = true
+	status := r.status
+	if len(args) > 0 {
+		n, err := strconv.Atoi(args[0])
+		if err != nil {
+			return shResult{stderr: fmt.Sprintf("exit: %s: numeric argument required\n", args[0]), status: 2}
+		}
+		status = n & 0xff
+	}
+	return shResult{status: status}
+}
+
+func shPs(r *shRun, _ []string, _ string, _ int) shResult {
+	// NOTE: every ps form (ps, ps aux, ps -ef) prints the ps -ef layout.
+	return shResult{stdout: r.c.h.posixPs()}
+}
+
+// shSleep adds each NUMBER[smhd] operand to the script's run time.
+func shSleep(r *shRun, args []string, _ string, _ int) shResult {
+	if len(args) == 0 {
+		return shResult{stderr: "sleep: missing operand\nTry 'sleep --help' for more information.\n", status: 1}
+	}
+	var total time.Duration
+	for _, a := range args {
+		unit := time.Second
+		num := a
+		if n := len(a); n > 0 {
+			switch a[n-1] {
+			case 's':
+				num = a[:n-1]
+			case 'm':
+				unit, num = time.Minute, a[:n-1]
+			case 'h':
+				unit, num = time.Hour, a[:n-1]
+			case 'd':
+				unit, num = 24*time.Hour, a[:n-1]
+			}
+		}
+		v, err := strconv.ParseFloat(num, 64)
+		if err != nil || v < 0 {
+			return shResult{stderr: fmt.Sprintf("sleep: invalid time interval '%s'\nTry 'sleep --help' for more information.\n", a), status: 1}
+		}
+		total += time.Duration(v * float64(unit))
+	}
+	r.out.sleep(total)
+	return shResult{}
 }
