@@ -69,7 +69,7 @@ func (c *cli) apply(args []string) int {
 	}
 	stop := make(chan struct{})
 	go c.watchSignals(ctx, stop, cancel)
-	view := newTextView(c.stdout)
+	view := c.newRunView()
 	report, err := executor.Run(ctx, stop, executor.Options{
 		API: client, Playbook: pb, Resolution: res, RunDir: runDir, Sink: view.handle,
 		Operator: f.operatorName(c.getenv), Reason: f.reason, Ticket: f.ticket, Version: version,

@@ -28,7 +28,9 @@ type cli struct {
 	stderr     io.Writer
 	getenv     func(string) string
 	isTerminal func() bool
-	signals    <-chan os.Signal
+	// stdoutIsTerminal chooses progress bars over plain lines.
+	stdoutIsTerminal func() bool
+	signals          <-chan os.Signal
 }
 
 type command struct {

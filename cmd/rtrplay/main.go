@@ -16,12 +16,13 @@ func main() {
 	signals := make(chan os.Signal, 2)
 	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
 	c := &cli{
-		stdin:      os.Stdin,
-		stdout:     os.Stdout,
-		stderr:     os.Stderr,
-		getenv:     os.Getenv,
-		isTerminal: func() bool { return term.IsTerminal(int(os.Stdin.Fd())) },
-		signals:    signals,
+		stdin:            os.Stdin,
+		stdout:           os.Stdout,
+		stderr:           os.Stderr,
+		getenv:           os.Getenv,
+		isTerminal:       func() bool { return term.IsTerminal(int(os.Stdin.Fd())) },
+		stdoutIsTerminal: func() bool { return term.IsTerminal(int(os.Stdout.Fd())) },
+		signals:          signals,
 	}
 	os.Exit(c.run(os.Args[1:]))
 }

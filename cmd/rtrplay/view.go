@@ -19,35 +19,46 @@ type textView struct {
 func newTextView(w io.Writer) *textView { return &textView{w: w} }
 
 func (v *textView) handle(e executor.Event) {
+	line, ok := eventLine(e)
+	if !ok {
+		return
+	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	fmt.Fprintln(v.w, line)
+}
+
+// eventLine returns the line that a plain view prints for an event, or
+// false for events that plain output leaves out.
+func eventLine(e executor.Event) (string, bool) {
 	switch e := e.(type) {
 	case executor.RunStarted:
-		fmt.Fprintf(v.w, "Running %q on %d hosts; evidence in %s\n", e.Playbook, e.Hosts, e.RunDir)
+		return fmt.Sprintf("Running %q on %d hosts; evidence in %s", e.Playbook, e.Hosts, e.RunDir), true
 	case executor.SessionOpened:
-		fmt.Fprintf(v.w, "session %s: %d of %d hosts connected", e.BatchID, e.Connected, e.Hosts)
+		line := fmt.Sprintf("session %s: %d of %d hosts connected", e.BatchID, e.Connected, e.Hosts)
 		if e.Queued > 0 {
-			fmt.Fprintf(v.w, ", %d queued", e.Queued)
+			line += fmt.Sprintf(", %d queued", e.Queued)
 		}
 		if e.Failed > 0 {
-			fmt.Fprintf(v.w, ", %d failed", e.Failed)
+			line += fmt.Sprintf(", %d failed", e.Failed)
 		}
-		fmt.Fprintln(v.w)
+		return line, true
 	case executor.SessionRefreshed:
 		if e.Err != "" {
-			fmt.Fprintf(v.w, "session %s: refresh failed: %s\n", e.BatchID, e.Err)
+			return fmt.Sprintf("session %s: refresh failed: %s", e.BatchID, e.Err), true
 		}
 	case executor.HostStepFinished:
 		if e.State == executor.StateFailed || e.State == executor.StateUnknown {
-			fmt.Fprintf(v.w, "  %s on %s: %s: %s\n", e.Step, e.Hostname, e.State, e.Reason)
+			return fmt.Sprintf("  %s on %s: %s: %s", e.Step, e.Hostname, e.State, e.Reason), true
 		}
 	case executor.ArtifactSaved:
-		fmt.Fprintf(v.w, "  %s on %s: saved %s (sha256 %s)\n", e.Step, e.Hostname, e.ArchivePath, e.SHA256)
+		return fmt.Sprintf("  %s on %s: saved %s (sha256 %s)", e.Step, e.Hostname, e.ArchivePath, e.SHA256), true
 	case executor.StepFinished:
-		fmt.Fprintf(v.w, "%s: %s\n", e.Step, countsText(e.Counts))
+		return fmt.Sprintf("%s: %s", e.Step, countsText(e.Counts)), true
 	case executor.Interrupted:
-		fmt.Fprintln(v.w, "Interrupted: no new commands will be sent.")
+		return "Interrupted: no new commands will be sent.", true
 	}
+	return "", false
 }
 
 func countsText(counts map[executor.State]int) string {
@@ -92,4 +103,19 @@ func formatOutput(v any) string {
 		}
 	}
 	return fmt.Sprint(v)
+}
+
+// runView renders the events of a run and its closing summary.
+type runView interface {
+	handle(executor.Event)
+	summary(r *executor.Report, runDir string)
+}
+
+// newRunView returns progress bars on a terminal and plain lines
+// elsewhere, so that logs and CI output stay readable.
+func (c *cli) newRunView() runView {
+	if c.stdoutIsTerminal != nil && c.stdoutIsTerminal() {
+		return newProgressView(c.stdout)
+	}
+	return newTextView(c.stdout)
 }
