@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"fmt"
+	"io"
 	"strings"
 )
 
@@ -19,14 +20,27 @@ type GetResult struct {
 	// (\Device\HarddiskVolume2\Windows\notepad.exe) on Windows, the
 	// absolute path elsewhere.
 	DevicePath string
-	Content    []byte
-	SHA256     string // lowercase hex
+	// Content is the whole file when it is at most MaxGetContent bytes,
+	// else nil. Reader and Size always give the file, so a server can
+	// stream large files without holding them in memory.
+	Content []byte
+	Reader  io.ReaderAt
+	Size    int64
+	SHA256  string // lowercase hex
 }
+
+// MaxGetContent is the largest file whose bytes GetResult.Content carries.
+// Larger files exist only as generated content (a page file, for one),
+// and copying them into memory could exhaust it.
+const MaxGetContent = 256 << 20
+
+// getContentLimit is MaxGetContent, lowered by tests to keep them fast.
+var getContentLimit int64 = MaxGetContent
 
 // Get prepares `get <pathArg>`. pathArg is tokenized like a command
 // argument, so quotes around a path with spaces are removed; relative paths
 // resolve against the shell's working directory. Stdout is the path as
-// given, as RTR prints it. Content holds the whole file.
+// given, as RTR prints it.
 //
 // NOTE: the API reference does not say whether Falcon tokenizes the
 // batch-get file_path. Get treats it as a command argument, so an unquoted
@@ -62,7 +76,11 @@ func (h *Host) get(sh *Shell, typed string) GetResult {
 	if h.platform == Windows {
 		device = windowsVolume + `\` + strings.Join(comps[1:], `\`)
 	}
-	return GetResult{Stdout: typed, DevicePath: device, Content: n.bytes(), SHA256: n.fileHashes().sha256}
+	g := GetResult{Stdout: typed, DevicePath: device, Reader: n.readerAt(), Size: n.size, SHA256: n.fileHashes().sha256}
+	if n.size <= getContentLimit {
+		g.Content = n.bytes()
+	}
+	return g
 }
 
 // runGet runs `get` sent through a command endpoint. The file itself is

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
 	"testing"
+	"time"
 )
 
 func TestGet(t *testing.T) {
@@ -95,5 +97,31 @@ func TestGetThroughExec(t *testing.T) {
 	}
 	if res := h.Exec(sh, ReadOnly, `get C:\Windows\notepad.exe`); res.ErrCode != 40007 {
 		t.Errorf("get at read-only: code %d, want 40007", res.ErrCode)
+	}
+}
+
+func TestGetLargeFileStreams(t *testing.T) {
+	defer func(limit int64) { getContentLimit = limit }(getContentLimit)
+	getContentLimit = 1 << 20
+	size := getContentLimit + 1
+	f, err := parseFleet([]byte(`{"hosts": [{"hostname": "big", "platform": "windows", "base": false,
+		"files": [{"path": "C:\\dump.bin", "size": `+itoa(int(size))+`}]}]}`), newRand(), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := f.HostByName("big").Get(nil, `C:\dump.bin`)
+	if g.Content != nil || g.Size != size || g.Reader == nil {
+		t.Fatalf("content %d bytes, size %d, reader %v; want no content, size %d and a reader", len(g.Content), g.Size, g.Reader, size)
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(g.Reader, 0, g.Size)); err != nil {
+		t.Fatal(err)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != g.SHA256 {
+		t.Errorf("SHA256 of the reader %s, GetResult says %s", got, g.SHA256)
+	}
+	tail := make([]byte, 10)
+	if n, err := g.Reader.ReadAt(tail, size-5); n != 5 || err != io.EOF {
+		t.Errorf("ReadAt past the end read %d bytes with %v, want 5 and EOF", n, err)
 	}
 }

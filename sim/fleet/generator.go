@@ -65,25 +65,34 @@ func contentKindFor(p Platform, name string) contentKind {
 	return contentBinary
 }
 
-// ReadAt fills p with the content at off. It never fails.
+// ReadAt fills p with the content at off. It never fails and does not stop
+// at the file's size; callers bound it with io.NewSectionReader.
 func (g *generator) ReadAt(p []byte, off int64) (int, error) {
-	for i := range p {
-		p[i] = g.byteAt(off + int64(i))
+	var word [8]byte
+	for i := 0; i < len(p); {
+		pos := off + int64(i)
+		if pos < int64(len(g.header)) {
+			p[i] = g.header[pos]
+			i++
+			continue
+		}
+		// Fill the rest of this 8-byte word from one random draw.
+		binary.LittleEndian.PutUint64(word[:], splitmix64(g.seed+uint64(pos/8)))
+		for j := pos % 8; j < 8 && i < len(p); j++ {
+			p[i] = g.shape(word[j], off+int64(i))
+			i++
+		}
 	}
 	return len(p), nil
 }
 
-func (g *generator) byteAt(off int64) byte {
-	if off < int64(len(g.header)) {
-		return g.header[off]
-	}
-	var word [8]byte
-	binary.LittleEndian.PutUint64(word[:], splitmix64(g.seed+uint64(off/8)))
-	b := word[off%8]
+// shape turns a random byte into the byte at pos for the content kind:
+// printable characters with a newline every 72 bytes for text.
+func (g *generator) shape(b byte, pos int64) byte {
 	if g.kind != contentText {
 		return b
 	}
-	if off%72 == 71 {
+	if pos%72 == 71 {
 		return '\n'
 	}
 	return textAlphabet[int(b)%len(textAlphabet)]

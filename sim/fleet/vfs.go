@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"bytes"
 	"crypto/md5"
 	"crypto/sha1"
 	"crypto/sha256"
@@ -252,11 +253,12 @@ func (n *fsNode) bytes() []byte {
 	return buf
 }
 
-// reader returns a reader over the content without materialising generated
-// content.
-func (n *fsNode) reader() io.Reader {
+// readerAt returns the content without copying generated content into
+// memory. Stored content is never changed in place, so the reader stays
+// valid after the file is replaced or removed.
+func (n *fsNode) readerAt() *io.SectionReader {
 	if n.gen == nil {
-		return strings.NewReader(string(n.content))
+		return io.NewSectionReader(bytes.NewReader(n.content), 0, n.size)
 	}
 	return io.NewSectionReader(n.gen, 0, n.size)
 }
@@ -279,7 +281,7 @@ func (n *fsNode) fileHashes() fileHashes {
 	if n.hashes == nil {
 		m, s1, s256 := md5.New(), sha1.New(), sha256.New()
 		// Writes to hashes never fail, so the copy's error is always nil.
-		_, _ = io.Copy(io.MultiWriter(m, s1, s256), n.reader())
+		_, _ = io.Copy(io.MultiWriter(m, s1, s256), n.readerAt())
 		n.hashes = &fileHashes{
 			md5:    hex.EncodeToString(m.Sum(nil)),
 			sha1:   hex.EncodeToString(s1.Sum(nil)),
