@@ -41,6 +41,13 @@ func (r *runner) runContain(ctx context.Context, s *playbook.Step, hosts []*host
 			continue
 		}
 		for _, h := range chunk {
+			if h.session.State == StateQueued {
+				// An offline host is contained when it comes back; this
+				// run cannot see that happen.
+				r.finish(s, h, HostStepResult{State: StateQueued, Command: "contain", StartedAt: started,
+					Reason: "containment requested; the host is offline and will be contained when it returns"})
+				continue
+			}
 			waiting[h.ID] = h
 		}
 	}

@@ -69,13 +69,20 @@ func (r *runner) runStep(ctx context.Context, s *playbook.Step) {
 // prepareHost returns the command string (or path) for a host, or the
 // final result of a host that does not run the step.
 func (r *runner) prepareHost(s *playbook.Step, h *hostState) (string, HostStepResult, bool) {
+	// A host whose session Falcon queued still gets every command that does
+	// not need an earlier step's output: Falcon queues it until the host is
+	// back, and the result says so.
 	switch h.session.State {
 	case StateFailed:
 		return "", HostStepResult{State: StateFailed, Reason: h.session.Reason, Errors: h.session.Errors}, false
-	case StateQueued:
-		return "", HostStepResult{State: StateQueued, Reason: h.session.Reason}, false
 	case StateSkipped:
 		return "", HostStepResult{State: StateSkipped, Reason: h.session.Reason}, false
+	}
+	if h.batch == nil || h.batch.id == "" {
+		// Falcon answers 404 without a batch id when no host of a chunk
+		// initialises, even if it queued some: nothing can be sent to them.
+		return "", HostStepResult{State: StateFailed,
+			Reason: "no batch session: no host of this chunk initialised, so there is nothing to send commands through"}, false
 	}
 	if r.stopped.Load() {
 		return "", HostStepResult{State: StateSkipped, Reason: "run interrupted before this step started"}, false

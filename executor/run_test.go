@@ -1,0 +1,322 @@
+package executor
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rtrplay/rtrplay/playbook"
+	"github.com/rtrplay/rtrplay/rtr"
+	"github.com/rtrplay/rtrplay/sim"
+	"github.com/rtrplay/rtrplay/sim/fleet"
+)
+
+type harness struct {
+	srv    *sim.Server
+	client *rtr.Client
+}
+
+func newHarness(t *testing.T, fleetName string, opts sim.Options) *harness {
+	t.Helper()
+	fl, err := fleet.Named(fleetName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Fleet, opts.StateDir = fl, t.TempDir()
+	if opts.UploadDelay == 0 {
+		opts.UploadDelay = 200 * time.Millisecond
+	}
+	if opts.ContainDelay == 0 {
+		opts.ContainDelay = 200 * time.Millisecond
+	}
+	srv, err := sim.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	client, err := rtr.New(context.Background(), rtr.Config{
+		ClientID: srv.ClientID(), ClientSecret: srv.ClientSecret(), BaseURL: srv.URL(),
+		CAFile: srv.CAFile(), LoopbackOnly: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &harness{srv: srv, client: client}
+}
+
+// run parses src, resolves its targets and runs it with opts.
+func (h *harness) run(t *testing.T, src string, opts Options) (*Report, string) {
+	t.Helper()
+	pb, diags := playbook.Parse([]byte(src), filepath.Join(t.TempDir(), "p.hcl"), playbook.Options{})
+	if diags.HasErrors() {
+		t.Fatalf("playbook: %v", diags)
+	}
+	ctx := context.Background()
+	res, err := Resolve(ctx, h.client, pb)
+	if err != nil {
+		t.Fatalf("resolve: %v", err)
+	}
+	opts.API, opts.Playbook, opts.Resolution = h.client, pb, res
+	opts.RunDir = filepath.Join(t.TempDir(), "run")
+	if opts.PollInterval == 0 {
+		opts.PollInterval = 50 * time.Millisecond
+	}
+	rep, err := Run(ctx, nil, opts)
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	return rep, opts.RunDir
+}
+
+func (h *harness) requests(method, path string) []sim.RequestRecord {
+	var out []sim.RequestRecord
+	for _, r := range h.srv.Requests() {
+		if r.Method == method && r.Path == path {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+const (
+	batchInitPath    = "/real-time-response/combined/batch-init-session/v1"
+	batchRefreshPath = "/real-time-response/combined/batch-refresh-session/v1"
+)
+
+func TestRunChunksEveryHost(t *testing.T) {
+	h := newHarness(t, "demo", sim.Options{})
+	src := `
+playbook "chunks" {}
+target "all" {
+  filter = "platform_name:['Windows','Linux','Mac']"
+}
+step "where" {
+  target  = target.all
+  command = "pwd"
+}
+step "again" {
+  target  = target.all
+  command = "pwd"
+  depends_on = [step.where]
+}
+`
+	rep, _ := h.run(t, src, Options{ChunkSize: 3, RefreshInterval: 100 * time.Millisecond})
+	hosts := len(h.srv.Fleet().Hosts())
+	wantBatches := (hosts + 2) / 3
+	if got := len(h.requests("POST", batchInitPath)); got != wantBatches {
+		t.Errorf("batch inits = %d, want %d for %d hosts in chunks of 3", got, wantBatches, hosts)
+	}
+	if len(rep.Batches) != wantBatches {
+		t.Errorf("report lists %d batches, want %d", len(rep.Batches), wantBatches)
+	}
+	if rep.Counts[StateSucceeded] != 2*hosts || rep.ExitCode != 0 {
+		t.Errorf("counts %v exit %d, want %d succeeded and exit 0", rep.Counts, rep.ExitCode, 2*hosts)
+	}
+	perHost := map[string]int{}
+	for _, rec := range h.srv.Commands() {
+		if rec.BaseCommand == "pwd" {
+			perHost[rec.AID]++
+		}
+	}
+	for _, fh := range h.srv.Fleet().Hosts() {
+		if n := perHost[fh.Info().AID]; n != 2 {
+			t.Errorf("host %s got pwd %d times, want 2", fh.Info().Hostname, n)
+		}
+	}
+}
+
+func TestRunSkipsUnreachableHosts(t *testing.T) {
+	h := newHarness(t, "degraded", sim.Options{})
+	src := `
+playbook "degraded" {}
+target "win" {
+  filter = "platform_name:'Windows'"
+}
+step "ps" {
+  target  = target.win
+  command = "ps"
+}
+`
+	rep, _ := h.run(t, src, Options{})
+	if rep.ExitCode != 2 || rep.Status != RunFailed {
+		t.Fatalf("exit %d status %s, want 2 failed", rep.ExitCode, rep.Status)
+	}
+	connected := map[string]bool{}
+	for _, hr := range rep.Hosts {
+		if hr.Session.State == StateSucceeded {
+			connected[hr.ID] = true
+		}
+	}
+	for _, rec := range h.srv.Commands() {
+		if rec.BaseCommand == "ps" && !connected[rec.AID] {
+			t.Errorf("ps sent to host %s, which has no session", rec.Hostname)
+		}
+	}
+	if rep.Counts[StateFailed] != 2 || rep.Counts[StateSucceeded] != 1 {
+		t.Errorf("counts = %v, want 1 succeeded and 2 failed", rep.Counts)
+	}
+}
+
+func TestRunNoHostInitialises(t *testing.T) {
+	h := newHarness(t, "degraded", sim.Options{})
+	src := `
+playbook "none" {}
+target "down" {
+  hostnames = ["WIN-HR-02", "WIN-DC-01"]
+}
+step "ps" {
+  target  = target.down
+  command = "ps"
+}
+step "kill" {
+  target  = target.down
+  command = "kill 4"
+  depends_on = [step.ps]
+}
+`
+	rep, dir := h.run(t, src, Options{})
+	if rep.ExitCode != 2 {
+		t.Fatalf("exit %d, want 2", rep.ExitCode)
+	}
+	for _, hr := range rep.Hosts {
+		for addr, res := range hr.Steps {
+			if res.State != StateFailed || len(res.Errors) == 0 {
+				t.Errorf("%s %s = %+v, want failed with Falcon's code", hr.Hostname, addr, res)
+			}
+		}
+	}
+	if n := len(h.srv.Commands()); n != 0 {
+		t.Errorf("%d commands reached hosts, want none", n)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "run.json")); err != nil {
+		t.Errorf("run.json missing: %v", err)
+	}
+}
+
+func TestRunQueuesOfflineHosts(t *testing.T) {
+	h := newHarness(t, "degraded", sim.Options{})
+	src := `
+playbook "queue" {}
+target "hr" {
+  hostnames     = ["WIN-HR-02", "WIN-FIN-01"]
+  queue_offline = true
+}
+step "ps" {
+  target  = target.hr
+  command = "ps"
+}
+step "kill" {
+  target  = target.hr
+  when    = host.hostname == "WIN-HR-02"
+  command = "kill ${rtr_pid(step.ps.stdout, "svchost")}"
+}
+`
+	rep, _ := h.run(t, src, Options{})
+	if rep.ExitCode != 3 || rep.Status != RunQueued {
+		t.Fatalf("exit %d status %s, want 3 queued; hosts %+v", rep.ExitCode, rep.Status, rep.Hosts)
+	}
+	var steps map[string]HostStepResult
+	for _, hr := range rep.Hosts {
+		if hr.Hostname == "WIN-HR-02" {
+			steps = hr.Steps
+		}
+	}
+	if steps["step.ps"].State != StateQueued {
+		t.Errorf("step.ps = %+v, want queued", steps["step.ps"])
+	}
+	if s := steps["step.kill"]; s.State != StateSkipped || !strings.Contains(s.Reason, "queued") {
+		t.Errorf("step.kill = %+v, want skipped because step.ps is queued", s)
+	}
+}
+
+// TestRunAllOfflineQueued: Falcon opens no batch when no host initialises,
+// so queued hosts cannot get commands, and the run says so.
+func TestRunAllOfflineQueued(t *testing.T) {
+	h := newHarness(t, "degraded", sim.Options{})
+	src := `
+playbook "queue" {}
+target "hr" {
+  hostnames     = ["WIN-HR-02"]
+  queue_offline = true
+}
+step "ps" {
+  target  = target.hr
+  command = "ps"
+}
+`
+	rep, _ := h.run(t, src, Options{})
+	if rep.ExitCode != 2 {
+		t.Fatalf("exit %d, want 2", rep.ExitCode)
+	}
+	hr := rep.Hosts[0]
+	if hr.Session.State != StateQueued {
+		t.Errorf("session = %+v, want queued as Falcon reported it", hr.Session)
+	}
+	if s := hr.Steps["step.ps"]; s.State != StateFailed || !strings.Contains(s.Reason, "no batch session") {
+		t.Errorf("step.ps = %+v, want failed for lack of a batch session", s)
+	}
+}
+
+func TestRunKeepsWorkingDirectory(t *testing.T) {
+	h := newHarness(t, "demo", sim.Options{})
+	src := `
+playbook "cwd" {}
+target "fin" {
+  hostnames = ["WIN-FIN-01"]
+}
+step "cd" {
+  target  = target.fin
+  command = "cd C:\\Windows"
+}
+step "ls" {
+  target     = target.fin
+  command    = "ls"
+  depends_on = [step.cd]
+}
+`
+	_, dir := h.run(t, src, Options{})
+	var rep Report
+	data, err := os.ReadFile(filepath.Join(dir, "run.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	ls := rep.Hosts[0].Steps["step.ls"]
+	out, err := os.ReadFile(filepath.Join(dir, ls.StdoutFile))
+	if err != nil {
+		t.Fatalf("ls stdout: %v", err)
+	}
+	if !strings.Contains(string(out), `Directory listing for C:\Windows`) || !strings.Contains(string(out), "notepad.exe") {
+		t.Errorf("ls after cd did not list C:\\Windows:\n%s", out)
+	}
+}
+
+func TestRunRefreshesEveryBatch(t *testing.T) {
+	h := newHarness(t, "demo", sim.Options{UploadDelay: time.Second})
+	src := `
+playbook "refresh" {}
+target "win" {
+  filter = "platform_name:'Windows'"
+}
+get "hosts_file" {
+  target = target.win
+  path   = "C:\\Windows\\System32\\drivers\\etc\\hosts"
+}
+`
+	rep, _ := h.run(t, src, Options{ChunkSize: 2, RefreshInterval: 150 * time.Millisecond})
+	if rep.ExitCode != 0 {
+		t.Fatalf("exit %d, hosts %+v", rep.ExitCode, rep.Hosts)
+	}
+	if got := len(h.requests("POST", batchRefreshPath)); got < 2*len(rep.Batches) {
+		t.Errorf("saw %d refreshes for %d batches over a second, want at least two per batch", got, len(rep.Batches))
+	}
+}
