@@ -60,11 +60,7 @@ func runCd(c *call) Result {
 		if c.h.platform == Windows {
 			return stderr(windowsNotFound(typed))
 		}
-		reason := "No such file or directory"
-		if err == errNotDir {
-			reason = "Not a directory"
-		}
-		return stderr(fmt.Sprintf("cd: %s: %s\n", typed, reason))
+		return stderr(fmt.Sprintf("cd: %s: %s\n", typed, posixReason(err)))
 	}
 	c.sh.setDir(comps)
 	return stdout(formatPath(c.h.platform, comps))
@@ -80,7 +76,7 @@ func runLs(c *call) Result {
 		return stdout(c.windowsListing(comps, n))
 	}
 	if err != nil {
-		return stderr(fmt.Sprintf("ls: cannot access '%s': No such file or directory\n", typed))
+		return stderr(fmt.Sprintf("ls: cannot access '%s': %s\n", typed, posixReason(err)))
 	}
 	if !n.dir {
 		if c.inv.hasFlag("l") {

@@ -23,7 +23,7 @@ func runCat(c *call) Result {
 		return c.windowsCat(n)
 	}
 	if err != nil {
-		return stderr(fmt.Sprintf("cat: %s: No such file or directory\n", typed))
+		return stderr(fmt.Sprintf("cat: %s: %s\n", typed, posixReason(err)))
 	}
 	if n.dir {
 		return stderr(fmt.Sprintf("cat: %s: Is a directory\n", typed))
@@ -179,7 +179,7 @@ func (c *call) posixRm(typed string) Result {
 		if c.inv.hasFlag("f") {
 			return Result{}
 		}
-		return stderr(fmt.Sprintf("rm: cannot remove '%s': No such file or directory\n", typed))
+		return stderr(fmt.Sprintf("rm: cannot remove '%s': %s\n", typed, posixReason(err)))
 	}
 	if len(comps) == 0 {
 		return stderr("rm: it is dangerous to operate recursively on '/'\n" +
@@ -257,7 +257,7 @@ func runFilehash(c *call) Result {
 		if err == nil {
 			return stderr(fmt.Sprintf("filehash: %s: Is a directory\n", typed))
 		}
-		return stderr(fmt.Sprintf("filehash: %s: No such file or directory\n", typed))
+		return stderr(fmt.Sprintf("filehash: %s: %s\n", typed, posixReason(err)))
 	}
 	sums := n.fileHashes()
 	return stdout(fmt.Sprintf("Path   : %s\nMD5    : %s\nSHA1   : %s\nSHA256 : %s\n",

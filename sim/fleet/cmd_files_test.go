@@ -24,6 +24,7 @@ func TestCat(t *testing.T) {
 		{"lnx-web-01", "cat notes.txt", "", "cat: notes.txt: No such file or directory\n"},
 		{"lnx-web-01", "cat /etc", "", "cat: /etc: Is a directory\n"},
 		{"lnx-web-01", "cat /ETC/HOSTNAME", "", "cat: /ETC/HOSTNAME: No such file or directory\n"},
+		{"lnx-web-01", "cat /etc/hostname/x", "", "cat: /etc/hostname/x: Not a directory\n"},
 		{"lnx-web-01", "cat -n /etc/hostname", "     1\tlnx-web-01\n", ""},
 		{"mac-dev-01", "cat /ETC/HOSTS", "##\n# Host Database\n##\n127.0.0.1\tlocalhost\n255.255.255.255\tbroadcasthost\n::1             localhost\n", ""},
 		{"mac-dev-01", "cat -t /etc/hosts", "##\n# Host Database\n##\n127.0.0.1^Ilocalhost\n255.255.255.255^Ibroadcasthost\n::1             localhost\n", ""},

@@ -70,7 +70,7 @@ func (h *Host) get(sh *Shell, typed string) GetResult {
 		case err == nil:
 			return GetResult{Stderr: fmt.Sprintf("get: %s: Is a directory\n", typed)}
 		}
-		return GetResult{Stderr: fmt.Sprintf("get: %s: No such file or directory\n", typed)}
+		return GetResult{Stderr: fmt.Sprintf("get: %s: %s\n", typed, posixReason(err))}
 	}
 	device := formatPath(h.platform, comps)
 	if h.platform == Windows {

@@ -8,8 +8,8 @@ import (
 	"time"
 )
 
-// windowsTimeLayout is how RTR prints host-local times on Windows:
-// US order, no leading zeros, 12-hour clock.
+// windowsTimeLayout is the layout of host-local times in RTR's Windows
+// output: US order, no leading zeros, 12-hour clock.
 const windowsTimeLayout = "1/2/2006 3:04:05 PM"
 
 // utcLabel returns the zone suffix of Windows column headers, "(UTC-5)".
@@ -52,10 +52,10 @@ type column struct {
 	width  int
 }
 
-// writeTable writes a PowerShell-style table: header, a dash line as long
-// as each header, then rows; columns are separated by sep spaces and each
-// widened to fit its longest cell. Lines are right-trimmed unless pad is set,
-// in which case every line is padded to the full table width.
+// writeTable writes a PowerShell-style table: the header, a dash line as
+// long as each header, then the rows. Columns are separated by sep spaces
+// and widened to fit their longest cell. Lines are right-trimmed unless pad
+// is set, which keeps the widths fixed and pads every line to full width.
 func writeTable(b *strings.Builder, cols []column, rows [][]string, sep int, pad bool) {
 	widths := make([]int, len(cols))
 	for i, c := range cols {

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// HostInfo is what the Hosts API reports about a host.
+// HostInfo is a host's record in the Hosts API.
 type HostInfo struct {
 	AID, CID, Hostname string
 	Platform           Platform
@@ -81,8 +81,8 @@ func (h *Host) SetOnline(online bool) {
 	}
 }
 
-// SetReachable sets whether an online sensor answers RTR (false makes the
-// server answer 40401 "Could not establish sensor comms").
+// SetReachable sets whether an online sensor responds to RTR. The server
+// returns 40401 "Could not establish sensor comms" for unreachable hosts.
 func (h *Host) SetReachable(reachable bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()

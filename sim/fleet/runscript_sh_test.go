@@ -41,6 +41,8 @@ func TestShellSubset(t *testing.T) {
 		{"unterminated quote", "echo 'a", "", "/bin/bash: line 1: unexpected EOF while looking for matching `''\n"},
 		{"syntax error", "| cat", "", "/bin/bash: line 1: syntax error near unexpected token `|'\n"},
 		{"ps", "ps -ef", "UID        PID  PPID  C STIME TTY          TIME CMD\n", ""},
+		{"cd in script", "cd /etc && pwd && cat hostname", "/etc\nlnx-web-01\n", ""},
+		{"cd missing", "cd /nope", "", "/bin/bash: line 1: cd: /nope: No such file or directory\n"},
 		{"sleep bad", "sleep soon", "", "sleep: invalid time interval 'soon'\nTry 'sleep --help' for more information.\n"},
 	}
 	for _, tc := range tests {
@@ -58,6 +60,9 @@ func TestShellSubset(t *testing.T) {
 			}
 			if res.Stdout != tc.wantStdout {
 				t.Errorf("stdout %q, want %q", res.Stdout, tc.wantStdout)
+			}
+			if sh.Cwd() != "/" {
+				t.Errorf("the script moved the session to %q", sh.Cwd())
 			}
 		})
 	}

@@ -75,10 +75,10 @@ func shCat(r *shRun, args []string, stdin string, _ int) shResult {
 			b.WriteString(stdin)
 			continue
 		}
-		n, err := r.c.h.fs.lookup(resolvePosixPath(r.c.sh.dir(), f))
+		n, err := r.c.h.fs.lookup(resolvePosixPath(r.cwd, f))
 		switch {
 		case err != nil:
-			res.stderr += fmt.Sprintf("cat: %s: No such file or directory\n", f)
+			res.stderr += fmt.Sprintf("cat: %s: %s\n", f, posixReason(err))
 			res.status = 1
 		case n.dir:
 			res.stderr += fmt.Sprintf("cat: %s: Is a directory\n", f)
@@ -139,13 +139,13 @@ func shRm(r *shRun, args []string, _ string, _ int) shResult {
 
 func (r *shRun) removeOperand(op string, recursive, force, dirs bool) string {
 	fs := r.c.h.fs
-	comps := resolvePosixPath(r.c.sh.dir(), op)
+	comps := resolvePosixPath(r.cwd, op)
 	n, err := fs.lookup(comps)
 	if err != nil {
 		if force {
 			return ""
 		}
-		return fmt.Sprintf("rm: cannot remove '%s': No such file or directory\n", op)
+		return fmt.Sprintf("rm: cannot remove '%s': %s\n", op, posixReason(err))
 	}
 	if len(comps) == 0 {
 		return "rm: it is dangerous to operate recursively on '/'\nrm: use --no-preserve-root to override this failsafe\n"
@@ -232,4 +232,30 @@ func shSleep(r *shRun, args []string, _ string, _ int) shResult {
 	}
 	r.out.sleep(total)
 	return shResult{}
+}
+
+// shCd is the cd builtin. It changes the script's directory only, as a cd
+// inside a child bash does.
+func shCd(r *shRun, args []string, _ string, _ int) shResult {
+	target := "/root"
+	if home, ok := r.c.h.envLookup("HOME"); ok {
+		target = home
+	}
+	if len(args) > 0 {
+		target = args[0]
+	}
+	comps := resolvePosixPath(r.cwd, target)
+	n, err := r.c.h.fs.lookup(comps)
+	if err == nil && !n.dir {
+		err = errNotDir
+	}
+	if err != nil {
+		return shResult{stderr: fmt.Sprintf("cd: %s: %s\n", target, posixReason(err)), status: 1}
+	}
+	r.cwd = r.c.h.fs.canonical(comps)
+	return shResult{}
+}
+
+func shPwd(r *shRun, _ []string, _ string, _ int) shResult {
+	return shResult{stdout: formatPath(r.c.h.platform, r.cwd) + "\n"}
 }

@@ -10,8 +10,9 @@ import (
 type shRun struct {
 	c      *call
 	out    *scriptOutput
-	status int  // $?
-	exited bool // the script ran exit
+	cwd    []string // the script's own directory; cd in a script leaves the session's alone
+	status int      // $?
+	exited bool     // the script ran exit
 }
 
 // shResult is the output and exit status of one command.
@@ -42,6 +43,8 @@ func init() {
 		"rm":    {run: shRm},
 		"ps":    {run: shPs},
 		"sleep": {run: shSleep},
+		"cd":    {builtin: true, run: shCd},
+		"pwd":   {builtin: true, run: shPwd},
 	}
 }
 
@@ -53,7 +56,7 @@ func (c *call) runBash(script string, out *scriptOutput) {
 		out.stderr.WriteString(err.Error() + "\n")
 		return
 	}
-	r := &shRun{c: c, out: out}
+	r := &shRun{c: c, out: out, cwd: c.sh.dir()}
 	for _, l := range lists {
 		if out.timedOut || r.exited {
 			return
@@ -208,7 +211,7 @@ func (r *shRun) redirect(s shSimple, res shResult) (stdout, stderr string) {
 // message on failure.
 func (r *shRun) writeFile(path, content string, appendTo bool) string {
 	fs := r.c.h.fs
-	comps := resolvePosixPath(r.c.sh.dir(), path)
+	comps := resolvePosixPath(r.cwd, path)
 	existing, err := fs.lookup(comps)
 	switch {
 	case err == nil && existing.dir:

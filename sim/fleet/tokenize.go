@@ -18,9 +18,9 @@ const tripleBacktick = "```"
 
 var errUnterminatedQuote = errors.New("unterminated quote")
 
-// tokenize splits a command string the way RTR does: whitespace separates
-// arguments; double quotes, single quotes and triple backticks group text
-// and are removed; quoted parts join the unquoted text next to them, so
+// tokenize splits a command string the way RTR does. Whitespace separates
+// arguments. Double quotes, single quotes and triple backticks group text
+// and are removed, and a quoted part joins the unquoted text next to it, so
 // -CloudFile="x" is one argument. Backslashes are ordinary characters,
 // because Windows paths are written with them.
 func tokenize(s string) ([]token, error) {

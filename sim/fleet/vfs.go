@@ -25,6 +25,15 @@ var (
 	errInvalidPath = errors.New("invalid path")
 )
 
+// posixReason is the strerror text that coreutils prints for a failed
+// lookup: ENOTDIR when a path component is a file, else ENOENT.
+func posixReason(err error) string {
+	if err == errNotDir {
+		return "Not a directory"
+	}
+	return "No such file or directory"
+}
+
 // fsNode is a file or a directory.
 type fsNode struct {
 	name     string // as created, case preserved
