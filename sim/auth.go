@@ -77,7 +77,7 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, http.StatusBadRequest, poweredByGateway, "form field token is required")
 		return
 	}
-	// Revoking an unknown token succeeds too, as RFC 7009 asks.
+	// Revoking an unknown token succeeds too, as RFC 7009 requires.
 	s.mu.Lock()
 	delete(s.tokens, token)
 	s.mu.Unlock()
@@ -85,7 +85,7 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 }
 
 // basicCredentials returns the HTTP Basic user and password, form-decoded
-// as RFC 6749 section 2.3.1 asks (x/oauth2 escapes them that way).
+// as RFC 6749 section 2.3.1 requires, because x/oauth2 escapes them so.
 func basicCredentials(r *http.Request) (id, secret string) {
 	user, password, ok := r.BasicAuth()
 	if !ok {

@@ -215,8 +215,8 @@ type statusResource struct {
 // into ChunkSize pieces, sequence_id n returns piece n, and every piece but
 // the last comes back complete:false with the sequence_id to request next.
 // The last piece is complete:true and carries stderr. While the command
-// still runs, the answer is complete:false with empty output and the same
-// sequence_id.
+// still runs, the response is complete:false with empty output and the
+// same sequence_id.
 func (s *Server) handleCommandStatus(route commandRoute) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()

@@ -292,3 +292,73 @@ func pollStatus(t *testing.T, c *apiClient, path, taskID string, seq int) struct
 	}
 	return resp.Resources[0]
 }
+
+func TestBatchCommandHostStates(t *testing.T) {
+	srv := startServer(t, "degraded", Options{})
+	c := newClient(t, srv)
+	fin, hr := aidOf(t, srv, "WIN-FIN-01"), aidOf(t, srv, "WIN-HR-02") // WIN-HR-02 is offline
+	var init wireBatchInit
+	c.expect(http.StatusCreated, http.MethodPost, pathBatchInit, nil,
+		map[string]any{"host_ids": []string{fin, hr}, "queue_offline": true}, &init)
+	batchID := *init.BatchID
+	finHost := hostNamed(t, srv.Fleet(), "WIN-FIN-01")
+
+	tests := []struct {
+		name       string
+		setup      func()
+		persistAll bool
+		aid        string
+		wantQueued bool
+		wantCode   int
+		wantStdout string
+	}{
+		{name: "queued session of offline host", setup: func() {}, aid: hr, wantQueued: true},
+		{name: "online host", setup: func() {}, aid: fin, wantStdout: `C:\`},
+		{name: "host gone offline", setup: func() { finHost.SetOnline(false) }, aid: fin, wantCode: 40407},
+		{name: "host gone offline with persist_all", setup: func() {}, persistAll: true, aid: fin, wantQueued: true},
+		{name: "host online but unreachable", setup: func() {
+			finHost.SetOnline(true)
+			finHost.SetReachable(false)
+		}, aid: fin, wantCode: 40401},
+		{name: "queued host back online", setup: func() {
+			hostNamed(t, srv.Fleet(), "WIN-HR-02").SetOnline(true)
+		}, aid: hr, wantStdout: `C:\`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c.t = t
+			tt.setup()
+			var resp wireBatchCommand
+			c.expect(http.StatusCreated, http.MethodPost, pathBatchCommand, nil, map[string]any{
+				"base_command": "pwd", "command_string": "pwd", "batch_id": batchID,
+				"optional_hosts": []string{tt.aid}, "persist_all": tt.persistAll,
+			}, &resp)
+			host := resp.Combined.Resources[tt.aid]
+			if host.OfflineQueued != tt.wantQueued {
+				t.Errorf("offline_queued = %v, want %v", host.OfflineQueued, tt.wantQueued)
+			}
+			if tt.wantQueued && (host.Complete || host.TaskID == "" || len(host.Errors) != 0) {
+				t.Errorf("queued entry = %+v, want incomplete with a task_id and no errors", host)
+			}
+			wantCodes := []int{}
+			if tt.wantCode != 0 {
+				wantCodes = []int{tt.wantCode}
+			}
+			if got := errorCodes(host.Errors); !slices.Equal(got, wantCodes) {
+				t.Errorf("error codes = %v, want %v", got, wantCodes)
+			}
+			if strings.TrimSpace(host.Stdout) != tt.wantStdout {
+				t.Errorf("stdout = %q, want %q", host.Stdout, tt.wantStdout)
+			}
+		})
+	}
+
+	// Only the two commands that ran reached a host.
+	var ran []string
+	for _, rec := range srv.Commands() {
+		ran = append(ran, rec.Hostname)
+	}
+	if want := []string{"WIN-FIN-01", "WIN-HR-02"}; !slices.Equal(ran, want) {
+		t.Errorf("command log hosts = %v, want %v", ran, want)
+	}
+}

@@ -36,7 +36,7 @@ type affectedEntity struct {
 // to contained; lift_containment goes through lift_containment_pending back
 // to normal. A host that is offline when the delay ends stays pending until
 // it is online. Repeating an action that is already in effect or pending
-// changes nothing and still answers 202.
+// changes nothing and still returns 202.
 func (s *Server) handleDeviceActions(w http.ResponseWriter, r *http.Request) {
 	action := r.URL.Query().Get("action_name")
 	if action != actionContain && action != actionLift {
@@ -62,7 +62,7 @@ func (s *Server) handleDeviceActions(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		s.applyContainment(h, action)
-		// NOTE: the value of path in the live API's answer is unverified.
+		// NOTE: the value of path in the live API's response is unverified.
 		resources = append(resources, affectedEntity{ID: id, Path: ""})
 	}
 	s.writeJSON(w, http.StatusAccepted, listReply{Meta: meta(r, poweredByDevices), Resources: resources, Errors: errs})

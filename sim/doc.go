@@ -4,12 +4,12 @@
 // (RTR) batch session, command and file endpoints, against a simulated fleet
 // from package sim/fleet.
 //
-// The emulator follows the API reference, quirks included: batch responses
-// are keyed by agent id (AID) and carry per-host errors inside a 201, batch
-// commands nest their results under "combined", files come back as 7z
-// archives with the password "infected", and where the reference leaves a
-// behaviour open the emulator takes the reading that is hardest on a client
-// and says so where it does.
+// The emulator follows the API reference, quirks included. Batch responses
+// are keyed by agent id (AID) and carry per-host errors inside a 201. Batch
+// commands nest their results under "combined". Files come back as 7z
+// archives with the password "infected". Where the reference leaves a
+// behaviour open, the emulator takes the reading that is hardest on a
+// client, with a comment at that spot.
 //
 // It listens on loopback only and serves HTTPS with a certificate made at
 // start, signed by a CA whose PEM file it writes to Options.StateDir.

@@ -97,7 +97,7 @@ func (s *Server) writeJSON(w http.ResponseWriter, status int, body any) {
 	data, err := json.Marshal(body)
 	if err != nil {
 		// Every body is built from this package's own types, so a failure
-		// here is a programming error; still answer instead of hanging.
+		// here is a programming error. The client still gets a response.
 		s.log.Error("encode response body", "error", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
@@ -124,8 +124,8 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, status int, 
 // decodeBody reads r's JSON body into dst, a pointer to a struct. Fields
 // that dst does not declare are logged at debug level and otherwise ignored,
 // as the API ignores them. The API reference's required lists are not
-// enforced: its own descriptions say that several required fields are
-// unused.
+// enforced, because its own descriptions state that several required
+// fields are unused.
 func (s *Server) decodeBody(r *http.Request, dst any) error {
 	raw, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
 	if err != nil {

@@ -51,9 +51,9 @@ type batchGetResponse struct {
 }
 
 // handleBatchGet serves POST batch-get-command. Each host runs `get
-// <file_path>`; file_path is tokenized like a command argument, because
-// the reference does not say how Falcon reads it and a public sample quotes
-// paths that contain spaces.
+// <file_path>`, with file_path tokenized like a command argument. The
+// reference does not state how Falcon reads file_path, and a public sample
+// quotes paths that contain spaces.
 func (s *Server) handleBatchGet(w http.ResponseWriter, r *http.Request) {
 	if _, err := parseWaits(r.URL.Query()); err != nil {
 		s.writeError(w, r, http.StatusBadRequest, poweredByRTR, err.Error())
@@ -161,6 +161,7 @@ func (s *Server) handleBatchGetStatus(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, http.StatusBadRequest, poweredByRTR, "batch_get_cmd_req_id is required")
 		return
 	}
+
 	now := time.Now()
 	s.mu.Lock()
 	bg := s.batchGets[id]
@@ -173,6 +174,7 @@ func (s *Server) handleBatchGetStatus(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.mu.Unlock()
+
 	if bg == nil {
 		s.writeError(w, r, http.StatusNotFound, poweredByRTR, "could not find batch get request "+id)
 		return
@@ -190,8 +192,8 @@ func (up *upload) model() modelFile {
 		ID: up.id, CloudRequestID: up.cloudRequestID, SessionID: up.sessionID,
 		Name: up.name, SHA256: up.sha256,
 		// The one captured status response shows size 0 for a file that
-		// has content, so clients must not rely on it; the emulator sends
-		// 0 to keep them honest.
+		// has content. The emulator also sends 0, so that clients learn not
+		// to rely on it.
 		Size:      0,
 		CreatedAt: stamp, UpdatedAt: stamp,
 	}

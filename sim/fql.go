@@ -203,6 +203,7 @@ func (p *fqlParser) term() (fqlExpr, error) {
 		return nil, p.errorf("expected ':' after %s", field)
 	}
 	p.pos++
+
 	t := fqlTerm{field: field}
 	if p.peek() == '!' {
 		t.negate = true
@@ -212,6 +213,7 @@ func (p *fqlParser) term() (fqlExpr, error) {
 		t.wildcard = true
 		p.pos++
 	}
+
 	var err error
 	if p.peek() == '[' {
 		if t.wildcard {

@@ -15,6 +15,7 @@ import (
 	"github.com/crowdstrike/gofalcon/falcon"
 	"github.com/crowdstrike/gofalcon/falcon/client"
 	"github.com/crowdstrike/gofalcon/falcon/client/real_time_response"
+	"github.com/crowdstrike/gofalcon/falcon/client/real_time_response_admin"
 	"github.com/crowdstrike/gofalcon/falcon/models"
 	"golang.org/x/oauth2"
 
@@ -157,5 +158,87 @@ func TestGofalconBatchFlow(t *testing.T) {
 	}
 	if tokens != 1 {
 		t.Errorf("gofalcon fetched %d tokens, want 1", tokens)
+	}
+}
+
+// TestGofalconPollsIncompleteCommand runs a batch admin command that
+// outlives its host wait, then joins its output through gofalcon's status
+// call the way gofalcon's own WaitForExecution does: it passes back the
+// sequence_id of each response until complete is true.
+func TestGofalconPollsIncompleteCommand(t *testing.T) {
+	srv := startServer(t, "demo", Options{ChunkSize: 100})
+	api, ctx := newGofalcon(t, srv)
+	aid := aidOf(t, srv, "WIN-FIN-01")
+	const hostsFile = `C:\Windows\System32\drivers\etc\hosts`
+
+	queue := false
+	initResp, err := api.RealTimeResponse.BatchInitSessions(&real_time_response.BatchInitSessionsParams{
+		Context: ctx,
+		Body:    &models.DomainBatchInitSessionRequest{HostIds: []string{aid}, QueueOffline: &queue},
+	})
+	if err != nil {
+		t.Fatalf("BatchInitSessions: %v", err)
+	}
+	batchID := *initResp.Payload.BatchID
+
+	base, catCommand := "cat", "cat "+hostsFile
+	catResp, err := api.RealTimeResponse.BatchCmd(&real_time_response.BatchCmdParams{
+		Context: ctx,
+		Body:    &models.DomainBatchExecuteCommandRequest{BaseCommand: &base, CommandString: &catCommand, BatchID: &batchID},
+	})
+	if err != nil {
+		t.Fatalf("BatchCmd cat: %v", err)
+	}
+	want := *catResp.Payload.Combined.Resources[aid].Stdout
+	if len(want) <= 100 {
+		t.Fatalf("the hosts file has %d bytes; the test needs more than one 100-byte chunk", len(want))
+	}
+
+	script, hostWait := "runscript", "200ms"
+	scriptCommand := "runscript -Raw=```Start-Sleep -Seconds 1; Get-Content '" + hostsFile + "'```"
+	adminResp, err := api.RealTimeResponseAdmin.BatchAdminCmd(&real_time_response_admin.BatchAdminCmdParams{
+		Context:             ctx,
+		HostTimeoutDuration: &hostWait,
+		Body:                &models.DomainBatchExecuteCommandRequest{BaseCommand: &script, CommandString: &scriptCommand, BatchID: &batchID},
+	})
+	if err != nil {
+		t.Fatalf("BatchAdminCmd: %v", err)
+	}
+	host := adminResp.Payload.Combined.Resources[aid]
+	if err := falcon.AssertNoError(host.Errors); err != nil {
+		t.Fatalf("runscript errors: %v", err)
+	}
+	if *host.Complete {
+		t.Fatalf("a 1s script with a 200ms host wait came back complete")
+	}
+
+	var stdout strings.Builder
+	var seq int64
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		st, err := api.RealTimeResponseAdmin.RTRCheckAdminCommandStatus(&real_time_response_admin.RTRCheckAdminCommandStatusParams{
+			Context: ctx, CloudRequestID: host.TaskID, SequenceID: seq,
+		})
+		if err != nil {
+			t.Fatalf("RTRCheckAdminCommandStatus: %v", err)
+		}
+		res := st.Payload.Resources[0]
+		stdout.WriteString(*res.Stdout)
+		if *res.Complete {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("command %s never completed", host.TaskID)
+		}
+		if res.SequenceID == seq {
+			time.Sleep(120 * time.Millisecond)
+		}
+		seq = res.SequenceID
+	}
+	// Get-Content prints lines, so it ends them with \n where cat keeps
+	// the file's \r\n.
+	normalize := func(s string) string { return strings.TrimRight(strings.ReplaceAll(s, "\r\n", "\n"), "\n") }
+	if normalize(stdout.String()) != normalize(want) {
+		t.Errorf("joined output differs from cat of the same file:\n got %q\nwant %q", stdout.String(), want)
 	}
 }

@@ -70,7 +70,7 @@ var sortKeys = map[string]func(fleet.HostInfo) string{
 
 // handleDeviceQuery serves GET /devices/queries/devices/v1: the AIDs of the
 // hosts that match filter, sorted and paged.
-// NOTE: the reference lists no 400 for this call; the emulator sends one
+// NOTE: the reference lists no 400 for this call. The emulator sends one
 // for a filter or parameter it cannot read, rather than match every host.
 func (s *Server) handleDeviceQuery(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
@@ -178,8 +178,8 @@ func (s *Server) handleDeviceDetailsPost(w http.ResponseWriter, r *http.Request)
 	s.writeDeviceDetails(w, r, req.IDs, maxDetailsPost)
 }
 
-// writeDeviceDetails answers with the records of the known ids; each
-// unknown id gets an entry in errors.
+// writeDeviceDetails sends the records of the known ids, and an entry in
+// errors for each unknown id.
 // NOTE: the message for an unknown id is not documented.
 func (s *Server) writeDeviceDetails(w http.ResponseWriter, r *http.Request, ids []string, limit int) {
 	if len(ids) > limit {

@@ -71,7 +71,7 @@ func (s *Server) routes() http.Handler {
 }
 
 // middleware adds the trace id and rate-limit headers that every response
-// carries, answers 429 when the per-minute window is used up, and records
+// carries, returns 429 when the per-minute window is used up, and records
 // each request in the request log.
 func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -98,7 +98,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 }
 
 // admit takes one request from the rate-limit window, sets the rate-limit
-// headers, and answers 429 when the window is full.
+// headers, and returns 429 when the window is full.
 func (s *Server) admit(w http.ResponseWriter, r *http.Request, now time.Time) bool {
 	remaining, retryAt, ok := s.limiter.take(now)
 	h := w.Header()
@@ -107,8 +107,8 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request, now time.Time) bo
 	if ok {
 		return true
 	}
-	// Epoch seconds, as gofalcon and PSFalcon parse it; the API reference
-	// says milliseconds, which those clients would read as a wait of
+	// Epoch seconds, as gofalcon and PSFalcon parse it. The API reference
+	// states milliseconds, which those clients would read as a wait of
 	// thousands of years.
 	h.Set("X-RateLimit-RetryAfter", strconv.FormatInt(retryAt.Unix(), 10))
 	// NOTE: the live API's 429 message text is not documented.
@@ -116,7 +116,7 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request, now time.Time) bo
 	return false
 }
 
-// requireToken answers 401 unless the request carries a bearer token that
+// requireToken returns 401 unless the request carries a bearer token that
 // the token endpoint issued and that has not expired or been revoked.
 func (s *Server) requireToken(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

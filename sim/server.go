@@ -199,6 +199,7 @@ func (s *Server) Start() error {
 	if err != nil {
 		return fmt.Errorf("sim: listen on %s: %w", s.opts.Listen, err)
 	}
+
 	scheme := "https"
 	if s.opts.HTTP {
 		scheme = "http"
@@ -210,6 +211,7 @@ func (s *Server) Start() error {
 		})
 	}
 	s.url = scheme + "://" + ln.Addr().String()
+
 	s.httpServer = &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -258,9 +260,9 @@ func (s *Server) Close() error {
 }
 
 // shutdown stops accepting requests and waits up to closeTimeout for the
-// requests in flight. It does not wait for idle HTTP/2 connections, which
-// net/http keeps open for a second after a graceful shutdown unless the
-// client closes them; the caller closes them with srv.Close.
+// requests in flight. It does not wait for idle HTTP/2 connections, because
+// net/http keeps them open for a second after a graceful shutdown unless the
+// client closes them. The caller closes them with srv.Close.
 func (s *Server) shutdown(srv *http.Server) {
 	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
 	defer cancel()

@@ -1,16 +1,19 @@
 package sim
 
 import (
+	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -257,5 +260,93 @@ func TestSimEndpoints(t *testing.T) {
 	status, _, _ = anonymous.do(http.MethodPost, "/_sim/state", nil, map[string]any{})
 	if status != http.StatusMethodNotAllowed {
 		t.Errorf("POST /_sim/state: status %d, want 405", status)
+	}
+}
+
+// syncBuffer is a bytes.Buffer that the server's goroutines and the test
+// can use at the same time.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func TestUnknownBodyFieldsLogged(t *testing.T) {
+	var logs syncBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	srv := startServer(t, "degraded", Options{Logger: logger})
+	c := newClient(t, srv)
+	offline := aidOf(t, srv, "WIN-HR-02")
+	online := aidOf(t, srv, "WIN-FIN-01")
+
+	// offline_queued is the response field; the request field is
+	// queue_offline. The misspelt field is ignored, so the offline host is
+	// not queued, and the log names it.
+	var resp wireBatchInit
+	c.expect(http.StatusCreated, http.MethodPost, pathBatchInit, nil, map[string]any{
+		"host_ids": []string{offline, online}, "offline_queued": true,
+	}, &resp)
+	if resp.Resources[offline].OfflineQueued {
+		t.Errorf("host queued although the request did not set queue_offline")
+	}
+	if !strings.Contains(logs.String(), "offline_queued") {
+		t.Errorf("log does not name the unknown field offline_queued:\n%s", logs.String())
+	}
+	for _, secret := range []string{srv.ClientSecret(), c.token} {
+		if strings.Contains(logs.String(), secret) {
+			t.Errorf("log contains a secret (client secret or token)")
+		}
+	}
+}
+
+func TestRateLimitExceeded(t *testing.T) {
+	f, err := fleet.Named("demo")
+	if err != nil {
+		t.Fatalf("fleet.Named: %v", err)
+	}
+	srv, err := New(Options{Fleet: f})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	// A window of four: the token request and three calls fit in it.
+	srv.limiter = newRateWindow(4, time.Minute)
+	if err := srv.Start(); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	startedServers.mu.Lock()
+	startedServers.list = append(startedServers.list, srv)
+	startedServers.mu.Unlock()
+
+	c := newClient(t, srv)
+	c.expect(http.StatusOK, http.MethodGet, pathDeviceQuery, nil, nil, nil)
+	c.expect(http.StatusOK, http.MethodGet, pathDeviceQuery, nil, nil, nil)
+	c.expect(http.StatusOK, http.MethodGet, pathDeviceQuery, nil, nil, nil)
+
+	status, body, header := c.do(http.MethodGet, pathDeviceQuery, nil, nil)
+	if status != http.StatusTooManyRequests {
+		t.Fatalf("status %d, want 429; body %s", status, body)
+	}
+	checkErrorEnvelope(t, body, http.StatusTooManyRequests, "")
+	if got := header.Get("X-RateLimit-Remaining"); got != "0" {
+		t.Errorf("X-RateLimit-Remaining = %q, want 0", got)
+	}
+	retryAt, err := strconv.ParseInt(header.Get("X-RateLimit-RetryAfter"), 10, 64)
+	if err != nil {
+		t.Fatalf("X-RateLimit-RetryAfter = %q, want epoch seconds", header.Get("X-RateLimit-RetryAfter"))
+	}
+	if wait := time.Until(time.Unix(retryAt, 0)); wait < 58*time.Second || wait > 61*time.Second {
+		t.Errorf("X-RateLimit-RetryAfter is %v away, want about one minute", wait)
 	}
 }

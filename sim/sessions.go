@@ -134,7 +134,7 @@ func (s *Server) handleBatchInit(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	// Falcon answers 404 when no host initialised, even when some were
+	// Falcon returns 404 when no host initialised, even when some were
 	// queued for offline hosts (PSFalcon users report the 404 with
 	// QueueOffline set), so there is no batch to queue commands in.
 	if online == 0 {
@@ -168,11 +168,13 @@ func (s *Server) initHost(aid string, queueOffline bool, now time.Time) (sensorR
 	host := s.fleet.Host(aid)
 	if host == nil {
 		// NOTE: what the live API sends for a well-formed AID outside the
-		// CID is not documented; no sensor answers, so this is 40401.
+		// CID is not documented. No sensor can respond, so this is 40401.
 		return failedResult(aid, errNoSensorComms), nil
 	}
 	info := host.Info()
-	sess := &session{id: newUUID(), aid: aid, host: host, refreshedAt: now}
+	// Queued sessions get a shell too, so that once the host is back the
+	// session keeps its working directory like any other.
+	sess := &session{id: newUUID(), aid: aid, host: host, shell: host.NewShell(), refreshedAt: now}
 	switch {
 	case !info.Online && queueOffline:
 		sess.offlineQueued = true
@@ -182,7 +184,6 @@ func (s *Server) initHost(aid string, queueOffline bool, now time.Time) (sensorR
 	case !info.Reachable:
 		return failedResult(aid, errNoSensorComms), nil
 	}
-	sess.shell = host.NewShell()
 	// A successful init entry echoes the session's start directory as the
 	// output of a pwd, as captured responses show.
 	return sensorResult{
@@ -319,15 +320,15 @@ func (s *Server) refreshBatch(b *batch, remove []string, now time.Time) map[stri
 	for _, aid := range remove {
 		drop[aid] = true
 	}
-	kept := b.aids[:0]
+	remaining := b.aids[:0]
 	for _, aid := range b.aids {
 		if drop[aid] {
 			delete(b.sessions, aid)
 			continue
 		}
-		kept = append(kept, aid)
+		remaining = append(remaining, aid)
 	}
-	b.aids = kept
+	b.aids = remaining
 
 	resources := make(map[string]refreshResult, len(b.aids))
 	for _, aid := range b.aids {
@@ -343,9 +344,9 @@ func (s *Server) refreshBatch(b *batch, remove []string, now time.Time) map[stri
 	return resources
 }
 
-// handleDeleteSession serves DELETE sessions/v1?session_id=. A session that
-// is unknown, deleted or expired answers 400 "could not find session", as
-// users of the live API report.
+// handleDeleteSession serves DELETE sessions/v1?session_id=. For a session
+// that is unknown, deleted or expired it returns 400 "could not find
+// session", as users of the live API report.
 func (s *Server) handleDeleteSession(w http.ResponseWriter, r *http.Request) {
 	id := r.URL.Query().Get("session_id")
 	now := time.Now()

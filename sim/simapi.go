@@ -3,7 +3,7 @@ package sim
 import "net/http"
 
 // The /_sim paths let tests and demos look inside the emulator. They need
-// no token, change nothing, and answer plain JSON without the API's
+// no token, change nothing, and return plain JSON without the API's
 // envelope.
 
 // handleSimState serves GET /_sim/state: fleet.Snapshot() of every host.
@@ -21,7 +21,7 @@ func (s *Server) handleSimRequests(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, http.StatusOK, nonNil(s.Requests()))
 }
 
-// onlyGET answers 405 to any method but GET (and HEAD), so that the
+// onlyGET returns 405 for any method but GET (and HEAD), so that the
 // read-only paths cannot be mistaken for API calls.
 func onlyGET(h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

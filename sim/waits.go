@@ -24,9 +24,9 @@ type waits struct {
 
 // parseWaits reads timeout, timeout_duration and host_timeout_duration
 // from the query. timeout_duration wins over timeout when both are given.
-// Values that the reference rules out answer 400 here; whether the live API
-// also rejects them is not documented, and rejecting is the reading that
-// catches client mistakes.
+// Values that the reference rules out get a 400 here. Whether the live API
+// also rejects them is not documented, and rejecting them catches client
+// mistakes.
 func parseWaits(q url.Values) (waits, error) {
 	w := waits{request: defaultWait}
 	if v := q.Get("timeout"); v != "" {
