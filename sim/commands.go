@@ -162,10 +162,10 @@ func (s *Server) runCommand(route commandRoute, sess *session, req batchCommandR
 	}
 
 	s.mu.Lock()
-	s.tasks[taskID] = &task{
+	s.tasks.add(&task{
 		id: taskID, sessionID: sess.id, tier: route.tier, baseCommand: base,
 		stdout: out.Stdout, stderr: out.Stderr, doneAt: start.Add(out.Duration),
-	}
+	}, time.Now())
 	s.mu.Unlock()
 
 	took := min(out.Duration, hostWait)
@@ -232,7 +232,7 @@ func (s *Server) handleCommandStatus(route commandRoute) http.HandlerFunc {
 			return
 		}
 		s.mu.Lock()
-		t := s.tasks[id]
+		t := s.tasks.get(id)
 		s.mu.Unlock()
 		// A task polled through another tier's status call is not found:
 		// the reference pairs each execute call with its own status call.

@@ -234,31 +234,44 @@ func TestContainment(t *testing.T) {
 		}
 	}
 
+	// waitFor polls until aid has status want, and fails after a few
+	// ContainDelays so that a slow timer does not make the test flaky.
+	waitFor := func(aid, want string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * delay)
+		for {
+			got := statusOf(aid)
+			if got == want {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("status of %s = %q, want %q within %v", aid, got, want, 10*delay)
+			}
+			time.Sleep(delay / 10)
+		}
+	}
+
 	act("contain", fin, hr)
+	contained := time.Now()
 	if got := statusOf(fin); got != "containment_pending" {
 		t.Errorf("status right after contain = %q, want containment_pending", got)
 	}
-	time.Sleep(delay + 100*time.Millisecond)
-	if got := statusOf(fin); got != "contained" {
-		t.Errorf("status after ContainDelay = %q, want contained", got)
+	waitFor(fin, "contained")
+	if waited := time.Since(contained); waited < delay-50*time.Millisecond {
+		t.Errorf("host contained after %v, before ContainDelay %v", waited, delay)
 	}
+	time.Sleep(delay)
 	if got := statusOf(hr); got != "containment_pending" {
 		t.Errorf("offline host status after ContainDelay = %q, want containment_pending", got)
 	}
 	hostNamed(t, srv.Fleet(), "WIN-HR-02").SetOnline(true)
-	time.Sleep(delay + 100*time.Millisecond)
-	if got := statusOf(hr); got != "contained" {
-		t.Errorf("host status after coming online = %q, want contained", got)
-	}
+	waitFor(hr, "contained")
 
 	act("lift_containment", fin)
 	if got := statusOf(fin); got != "lift_containment_pending" {
 		t.Errorf("status right after lift = %q, want lift_containment_pending", got)
 	}
-	time.Sleep(delay + 100*time.Millisecond)
-	if got := statusOf(fin); got != "normal" {
-		t.Errorf("status after lift and ContainDelay = %q, want normal", got)
-	}
+	waitFor(fin, "normal")
 
 	var actions []string
 	for _, rec := range srv.Commands() {

@@ -66,8 +66,8 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// Server is a running Falcon API emulator. Its methods are safe for
-// concurrent use.
+// Server is a Falcon API emulator. Its methods are safe for concurrent
+// use.
 type Server struct {
 	opts         Options
 	log          *slog.Logger
@@ -91,7 +91,7 @@ type Server struct {
 	tokens     map[string]time.Time // access token -> expiry
 	sessions   map[string]*session  // by session id
 	batches    map[string]*batch    // by batch id
-	tasks      map[string]*task     // by cloud_request_id
+	tasks      *taskStore
 	batchGets  map[string]*batchGet // by batch_get_cmd_req_id
 	uploads    map[uploadKey]*upload
 	nextFileID int64
@@ -106,9 +106,13 @@ func New(opts Options) (*Server, error) {
 	if opts.Fleet == nil {
 		return nil, errors.New("sim: Options.Fleet is nil; load a fleet with fleet.Named or fleet.Load")
 	}
-	if err := applyDefaults(&opts); err != nil {
-		return nil, err
+	if opts.Listen == "" {
+		opts.Listen = defaultListen
 	}
+	if err := loopback.CheckHostPort(opts.Listen); err != nil {
+		return nil, fmt.Errorf("sim: listen address %q rejected: %w", opts.Listen, err)
+	}
+	applyDefaults(&opts)
 	s := &Server{
 		opts:      opts,
 		log:       opts.Logger,
@@ -118,7 +122,7 @@ func New(opts Options) (*Server, error) {
 		tokens:    map[string]time.Time{},
 		sessions:  map[string]*session{},
 		batches:   map[string]*batch{},
-		tasks:     map[string]*task{},
+		tasks:     newTaskStore(maxTaskOutputBytes),
 		batchGets: map[string]*batchGet{},
 		uploads:   map[uploadKey]*upload{},
 		timers:    map[*time.Timer]bool{},
@@ -130,13 +134,7 @@ func New(opts Options) (*Server, error) {
 	return s, nil
 }
 
-func applyDefaults(opts *Options) error {
-	if opts.Listen == "" {
-		opts.Listen = defaultListen
-	}
-	if err := loopback.CheckHostPort(opts.Listen); err != nil {
-		return fmt.Errorf("sim: listen address %q rejected: %w", opts.Listen, err)
-	}
+func applyDefaults(opts *Options) {
 	if opts.ClientID == "" {
 		opts.ClientID = randomHex(16)
 	}
@@ -153,7 +151,6 @@ func applyDefaults(opts *Options) error {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return nil
 }
 
 func setDefault(d *time.Duration, def time.Duration) {
