@@ -150,6 +150,12 @@ func (s *Server) runCommand(route commandRoute, sess *session, req batchCommandR
 	if base == "" {
 		base = req.BaseCommand
 	}
+	if req.BaseCommand != base {
+		// The API reference does not say whether Falcon checks base_command
+		// against the command string; the emulator runs the command string.
+		s.log.Debug("base_command differs from the command string's first word",
+			"base_command", req.BaseCommand, "command", base, "aid", sess.aid)
+	}
 	s.recordCommand(CommandRecord{
 		Time: start, AID: sess.aid, Hostname: sess.host.Info().Hostname,
 		Endpoint: route.batchPath, BaseCommand: base, CommandString: req.CommandString,

@@ -36,8 +36,8 @@ func (g loopbackGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // newGofalcon returns a gofalcon v0.20.0 client for srv. gofalcon fetches
 // tokens with the *http.Client stored in the context under
-// oauth2.HTTPClient, and sends API calls through that client's transport
-// wrapped in its own; both trust only srv's CA and dial only loopback.
+// oauth2.HTTPClient, and wraps that client's transport for API calls. Both
+// paths therefore trust only srv's CA and dial only loopback.
 func newGofalcon(t *testing.T, srv *Server) (*client.CrowdStrikeAPISpecification, context.Context) {
 	t.Helper()
 	transport := loopback.Transport(&tls.Config{RootCAs: srv.CertPool()})

@@ -12,7 +12,8 @@ type CommandRecord struct {
 	Endpoint      string `json:"endpoint"`
 	BaseCommand   string `json:"base_command"`
 	CommandString string `json:"command_string"`
-	// SessionID is empty for containment actions, which use no session.
+	// SessionID and CloudRequestID are empty for containment actions,
+	// which use no session. CloudRequestID is the host's task_id.
 	SessionID      string `json:"session_id"`
 	CloudRequestID string `json:"cloud_request_id"`
 }

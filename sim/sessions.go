@@ -96,6 +96,9 @@ type batchInitResponse struct {
 	Errors    []apiError              `json:"errors"`
 }
 
+// handleBatchInit serves POST batch-init-session. It opens a session on
+// every host it can reach and returns 201 with an entry per host, errors
+// included, or 404 when no host initialised.
 func (s *Server) handleBatchInit(w http.ResponseWriter, r *http.Request) {
 	if _, err := parseWaits(r.URL.Query()); err != nil {
 		s.writeError(w, r, http.StatusBadRequest, poweredByRTR, err.Error())
@@ -138,6 +141,7 @@ func (s *Server) handleBatchInit(w http.ResponseWriter, r *http.Request) {
 	// queued for offline hosts (PSFalcon users report the 404 with
 	// QueueOffline set), so there is no batch to queue commands in.
 	if online == 0 {
+		s.log.Debug("batch init found no host to open a session on", "hosts", len(ids))
 		for aid, res := range resources {
 			res.SessionID = ""
 			resources[aid] = res
@@ -288,6 +292,8 @@ type batchRefreshResponse struct {
 	Errors    []apiError               `json:"errors"`
 }
 
+// handleBatchRefresh serves POST batch-refresh-session: it removes the
+// hosts in hosts_to_remove from the batch and extends every other session.
 func (s *Server) handleBatchRefresh(w http.ResponseWriter, r *http.Request) {
 	if _, err := parseWaits(r.URL.Query()); err != nil {
 		s.writeError(w, r, http.StatusBadRequest, poweredByRTR, err.Error())

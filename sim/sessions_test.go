@@ -39,7 +39,7 @@ func TestBatchInitMixedHosts(t *testing.T) {
 			c.t = t
 			var resp wireBatchInit
 			// Every init includes a reachable host, so the batch opens and
-			// the call answers 201 whatever the host under test does.
+			// the call returns 201 whatever the host under test does.
 			c.expect(http.StatusCreated, http.MethodPost, pathBatchInit, nil, map[string]any{
 				"host_ids": []string{tt.aid, ok}, "queue_offline": tt.queueOffline,
 			}, &resp)

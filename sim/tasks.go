@@ -9,8 +9,8 @@ import "time"
 const maxTaskOutputBytes = 256 << 20
 
 // taskStore keeps tasks by cloud_request_id. Once their output passes
-// maxBytes it forgets the oldest finished tasks, whose status calls then
-// return 404; tasks still running are always kept.
+// maxBytes it evicts the oldest finished tasks, whose status calls then
+// return 404. Tasks still running are always kept.
 type taskStore struct {
 	byID     map[string]*task
 	order    []string // ids, oldest first
