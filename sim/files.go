@@ -1,7 +1,7 @@
 package sim
 
 import (
-	"bytes"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -21,9 +21,12 @@ type upload struct {
 	sessionID      string
 	// name is the host's path of the file: an NT device path
 	// (\Device\HarddiskVolume2\...) on Windows.
-	name    string
-	sha256  string
-	content []byte
+	name   string
+	sha256 string
+	// content reads the file as it was when the get ran; size is its
+	// length. Large generated files are read lazily, never held whole.
+	content io.ReaderAt
+	size    int64
 	// readyAt is when the upload finishes, so that the batch get status
 	// lists it and extracted-file-contents serves it.
 	readyAt time.Time
@@ -119,7 +122,7 @@ func (s *Server) runGet(sess *session, path string, bg *batchGet, start time.Tim
 	s.nextFileID++
 	up := &upload{
 		id: s.nextFileID, cloudRequestID: taskID, sessionID: sess.id,
-		name: out.DevicePath, sha256: out.SHA256, content: out.Content,
+		name: out.DevicePath, sha256: out.SHA256, content: out.Reader, size: out.Size,
 		readyAt: start.Add(s.opts.UploadDelay),
 	}
 	bg.uploads[sess.aid] = up
@@ -221,13 +224,13 @@ func (s *Server) handleExtractedFile(w http.ResponseWriter, r *http.Request) {
 	if name == "" {
 		name = baseName(up.name)
 	}
-	size := int64(len(up.content))
+	size := up.size
 	h := w.Header()
 	h.Set("Content-Type", "application/x-7z-compressed")
 	h.Set("Content-Length", strconv.FormatInt(sevenz.Size(name, size), 10))
 	h.Set("Content-Disposition", `attachment; filename="`+strings.ReplaceAll(name, `"`, "_")+`.7z"`)
 	w.WriteHeader(http.StatusOK)
-	if _, err := sevenz.Write(w, name, up.readyAt, bytes.NewReader(up.content), size, archivePassword); err != nil {
+	if _, err := sevenz.Write(w, name, up.readyAt, up.content, size, archivePassword); err != nil {
 		// The status is sent, so the client sees a short body.
 		s.log.Warn("stream extracted file", "session_id", sessionID, "sha256", sum, "error", err)
 	}
