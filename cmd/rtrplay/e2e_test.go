@@ -6,12 +6,14 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/rtrplay/rtrplay/internal/testenv"
 	"github.com/rtrplay/rtrplay/rtr"
 	"github.com/rtrplay/rtrplay/sim"
 	"github.com/rtrplay/rtrplay/sim/fleet"
@@ -275,6 +277,7 @@ func checkEvidence(t *testing.T, runDir string, implants map[string][]byte) {
 		if member.SHA256 != want || !bytes.Equal(content.Bytes(), implants[f.HostID]) {
 			t.Errorf("%s: archive content sha256 %s, want %s", f.ArchivePath, member.SHA256, want)
 		}
+		check7zProgram(t, filepath.Join(runDir, f.ArchivePath))
 		archive, err := os.ReadFile(filepath.Join(runDir, f.ArchivePath))
 		if err != nil {
 			t.Fatal(err)
@@ -521,5 +524,18 @@ func TestInterruptKeepsEvidence(t *testing.T) {
 	readJSON(t, filepath.Join(runDir, "manifest.json"), &m)
 	if got := destructiveTargets(srv); len(got) != 0 {
 		t.Errorf("destructive commands sent after the interrupt: %v", got)
+	}
+}
+
+// check7zProgram tests the archive with Debian's 7-Zip: the password
+// "infected" opens it and a wrong one does not.
+func check7zProgram(t *testing.T, archive string) {
+	t.Helper()
+	prog := testenv.Program(t, "7z", "7zz")
+	if out, err := exec.Command(prog, "t", "-pinfected", archive).CombinedOutput(); err != nil {
+		t.Errorf("%s t -pinfected %s: %v\n%s", prog, archive, err, out)
+	}
+	if out, err := exec.Command(prog, "t", "-pwrong", archive).CombinedOutput(); err == nil {
+		t.Errorf("%s t -pwrong %s succeeded, want a failure:\n%s", prog, archive, out)
 	}
 }
