@@ -16,7 +16,7 @@ const containBatch = 100
 // contained; it reports containment_pending before.
 const statusContained = "contained"
 
-// runContain asks Falcon to contain the hosts, then reads their status
+// runContain requests containment of the hosts, then reads their status
 // until each reports contained or the step's deadline passes.
 func (r *runner) runContain(ctx context.Context, s *playbook.Step, hosts []*hostState) {
 	started := r.opts.Now().UTC().Format(time.RFC3339Nano)

@@ -114,7 +114,7 @@ type hostState struct {
 
 // Run executes the playbook and writes the run directory. It returns the
 // report, also when some hosts failed; an error means the run could not
-// start or its evidence could not be written. Closing stop asks the run to
+// start or its evidence could not be written. Closing stop makes the run
 // end gracefully: no new command is sent, those in flight are awaited, and
 // the report covers what was collected. Cancelling ctx aborts requests.
 func Run(ctx context.Context, stop <-chan struct{}, opts Options) (*Report, error) {

@@ -237,7 +237,7 @@ step "kill" {
 }
 
 // TestRunAllOfflineQueued: Falcon opens no batch when no host initialises,
-// so queued hosts cannot get commands, and the run says so.
+// so queued hosts cannot get commands, and the run reports them failed.
 func TestRunAllOfflineQueued(t *testing.T) {
 	h := newHarness(t, "degraded", sim.Options{})
 	src := `

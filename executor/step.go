@@ -71,7 +71,7 @@ func (r *runner) runStep(ctx context.Context, s *playbook.Step) {
 func (r *runner) prepareHost(s *playbook.Step, h *hostState) (string, HostStepResult, bool) {
 	// A host whose session Falcon queued still gets every command that does
 	// not need an earlier step's output: Falcon queues it until the host is
-	// back, and the result says so.
+	// back, and the result reports it as queued.
 	switch h.session.State {
 	case StateFailed:
 		return "", HostStepResult{State: StateFailed, Reason: h.session.Reason, Errors: h.session.Errors}, false
@@ -79,7 +79,7 @@ func (r *runner) prepareHost(s *playbook.Step, h *hostState) (string, HostStepRe
 		return "", HostStepResult{State: StateSkipped, Reason: h.session.Reason}, false
 	}
 	if h.batch == nil || h.batch.id == "" {
-		// Falcon answers 404 without a batch id when no host of a chunk
+		// Falcon returns 404 without a batch id when no host of a chunk
 		// initialises, even if it queued some: nothing can be sent to them.
 		return "", HostStepResult{State: StateFailed,
 			Reason: "no batch session: no host of this chunk initialised, so there is nothing to send commands through"}, false
