@@ -56,14 +56,14 @@ func (r *runner) runCommand(ctx context.Context, s *playbook.Step, g *group) {
 		err = slotErr
 	}
 	r.emit(RequestSent{Time: r.opts.Now().UTC(), Step: s.Addr(), Operation: "batch-command:" + tier.String(),
-		BatchID: g.batch.id, Command: g.text, Hosts: len(g.hosts), Err: errText(err)})
+		BatchID: g.batch.id, Command: g.display, Hosts: len(g.hosts), Err: errText(err)})
 	if err != nil {
-		r.finishAll(s, g.hosts, requestFailure(s, g.text, err, started))
+		r.finishAll(s, g.hosts, requestFailure(s, g.display, err, started))
 		return
 	}
 	for _, h := range g.hosts {
 		hr, ok := results[h.ID]
-		res := HostStepResult{Command: g.text, SessionID: h.sessionID, StartedAt: started}
+		res := HostStepResult{Command: g.display, SessionID: h.sessionID, StartedAt: started}
 		switch {
 		case !ok:
 			res.State, res.Reason = StateFailed, "Falcon returned no result for this host"

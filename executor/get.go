@@ -32,7 +32,7 @@ func (r *runner) runGet(ctx context.Context, s *playbook.Step, g *group, unlock 
 	// reference does not say how it reads it and a public sample quotes
 	// paths with spaces. A path no quoting can carry fails here first.
 	if _, err := playbook.QuoteArg(g.text); err != nil {
-		r.finishAll(s, g.hosts, HostStepResult{State: StateFailed, Command: g.text, Reason: err.Error()})
+		r.finishAll(s, g.hosts, HostStepResult{State: StateFailed, Command: g.display, Reason: err.Error()})
 		return
 	}
 	var err error
@@ -47,14 +47,14 @@ func (r *runner) runGet(ctx context.Context, s *playbook.Step, g *group, unlock 
 	}
 	unlock()
 	r.emit(RequestSent{Time: r.opts.Now().UTC(), Step: s.Addr(), Operation: "batch-get", BatchID: g.batch.id,
-		RequestID: reqID, Command: g.text, Hosts: len(g.hosts), Err: errText(err)})
+		RequestID: reqID, Command: g.display, Hosts: len(g.hosts), Err: errText(err)})
 	if err != nil {
-		r.finishAll(s, g.hosts, requestFailure(s, g.text, err, started))
+		r.finishAll(s, g.hosts, requestFailure(s, g.display, err, started))
 		return
 	}
 	waiting := map[string]*hostState{}
 	for _, h := range g.hosts {
-		res := HostStepResult{Command: g.text, SessionID: h.sessionID, StartedAt: started}
+		res := HostStepResult{Command: g.display, SessionID: h.sessionID, StartedAt: started}
 		hr, ok := results[h.ID]
 		if !ok {
 			res.State, res.Reason = StateFailed, "Falcon returned no result for this host"
@@ -91,12 +91,12 @@ func (r *runner) awaitUploads(ctx context.Context, s *playbook.Step, g *group, r
 				continue
 			}
 			delete(waiting, id)
-			res := HostStepResult{Command: g.text, SessionID: h.sessionID, StartedAt: started, TaskID: f.CloudRequestID}
-			r.finish(s, h, r.download(ctx, s, h, reqID, g.text, f, res))
+			res := HostStepResult{Command: g.display, SessionID: h.sessionID, StartedAt: started, TaskID: f.CloudRequestID}
+			r.finish(s, h, r.download(ctx, s, h, reqID, g, f, res))
 		}
 	}
 	for _, h := range waiting {
-		res := HostStepResult{Command: g.text, SessionID: h.sessionID, StartedAt: started, State: StateFailed,
+		res := HostStepResult{Command: g.display, SessionID: h.sessionID, StartedAt: started, State: StateFailed,
 			Reason: fmt.Sprintf("upload did not finish within %s", s.Timeout)}
 		if r.stopped.Load() {
 			res.State, res.Reason = StateUnknown, "run interrupted while the file was uploading"
@@ -107,10 +107,10 @@ func (r *runner) awaitUploads(ctx context.Context, s *playbook.Step, g *group, r
 
 // download stores one host's archive, checks that its content matches the
 // sha256 Falcon reported, and adds it to the manifest.
-func (r *runner) download(ctx context.Context, s *playbook.Step, h *hostState, reqID, remotePath string,
+func (r *runner) download(ctx context.Context, s *playbook.Step, h *hostState, reqID string, g *group,
 	f rtr.File, res HostStepResult) HostStepResult {
-	name := remoteBase(remotePath)
-	rel := r.dir.artifactPath(h.Host, s.Addr(), name+".7z")
+	name := remoteBase(g.text)
+	rel := r.dir.artifactPath(h.Host, s.Addr(), remoteBase(g.display)+".7z")
 	abs := filepath.Join(r.dir.root, rel)
 	var (
 		archiveSum, reason string
@@ -135,7 +135,7 @@ func (r *runner) download(ctx context.Context, s *playbook.Step, h *hostState, r
 		return res
 	}
 	entry := ManifestEntry{
-		HostID: h.ID, Hostname: h.Hostname, Step: s.Addr(), RemotePath: remotePath, DevicePath: f.Name,
+		HostID: h.ID, Hostname: h.Hostname, Step: s.Addr(), RemotePath: g.display, DevicePath: r.pb.Redact(f.Name),
 		SessionID: f.SessionID, RequestID: reqID, CloudRequestID: f.CloudRequestID,
 		FalconSHA256: f.SHA256, ContentSHA256: member.SHA256, Size: member.Size,
 		ArchivePath: filepath.ToSlash(rel), ArchiveSHA256: archiveSum, ArchiveSize: size,
@@ -145,7 +145,7 @@ func (r *runner) download(ctx context.Context, s *playbook.Step, h *hostState, r
 	r.manifest = append(r.manifest, entry)
 	r.mu.Unlock()
 	r.emit(ArtifactSaved{Time: r.opts.Now().UTC(), Step: s.Addr(), HostID: h.ID, Hostname: h.Hostname,
-		RemotePath: remotePath, ArchivePath: entry.ArchivePath, SHA256: member.SHA256, Size: member.Size})
+		RemotePath: g.display, ArchivePath: entry.ArchivePath, SHA256: member.SHA256, Size: member.Size})
 	res.State = StateSucceeded
 	res.sha256, res.size = member.SHA256, member.Size
 	return res

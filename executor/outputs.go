@@ -46,6 +46,12 @@ func (r *runner) outputs() map[string]any {
 			out[o.Name] = map[string]string{"error": diags.Error()}
 			continue
 		}
+		v, marks := v.UnmarkDeep()
+		if len(marks) > 0 {
+			// Only sensitive variables carry marks.
+			out[o.Name] = "(sensitive)"
+			continue
+		}
 		data, err := ctyjson.Marshal(v, v.Type())
 		if err != nil {
 			out[o.Name] = map[string]string{"error": err.Error()}

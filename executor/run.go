@@ -186,6 +186,14 @@ func (r *runner) requestStop() {
 }
 
 func (r *runner) emit(e Event) {
+	switch ev := e.(type) {
+	case RequestSent:
+		ev.Command, ev.Err = r.pb.Redact(ev.Command), r.pb.Redact(ev.Err)
+		e = ev
+	case ArtifactSaved:
+		ev.RemotePath = r.pb.Redact(ev.RemotePath)
+		e = ev
+	}
 	r.dir.journal(e)
 	r.opts.Sink(e)
 }
@@ -246,6 +254,7 @@ func (r *runner) targetHosts(s *playbook.Step) []*hostState {
 
 // finish records the final result of a step on a host and emits it.
 func (r *runner) finish(s *playbook.Step, h *hostState, res HostStepResult) {
+	res.Command, res.Reason = r.pb.Redact(res.Command), r.pb.Redact(res.Reason)
 	if res.FinishedAt == "" {
 		res.FinishedAt = r.opts.Now().UTC().Format(time.RFC3339Nano)
 	}

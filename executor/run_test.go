@@ -320,3 +320,60 @@ get "hosts_file" {
 		t.Errorf("saw %d refreshes for %d batches over a second, want at least two per batch", got, len(rep.Batches))
 	}
 }
+
+// TestRunRedactsSensitiveValues sends the secret to the host but keeps it
+// out of run.json, events.jsonl and every path in the run directory.
+func TestRunRedactsSensitiveValues(t *testing.T) {
+	h := newHarness(t, "demo", sim.Options{})
+	const secret = "s3cr3t-Value"
+	src := `
+playbook "secret" {}
+variable "token" {
+  type      = string
+  sensitive = true
+  default   = "` + secret + `"
+}
+target "fin" {
+  hostnames = ["WIN-FIN-01"]
+}
+step "probe" {
+  target  = target.fin
+  command = "cat C:\\Windows\\${var.token}.txt"
+}
+`
+	rep, dir := h.run(t, src, Options{})
+	sent := false
+	for _, rec := range h.srv.Commands() {
+		if strings.Contains(rec.CommandString, secret) {
+			sent = true
+		}
+	}
+	if !sent {
+		t.Error("the host did not receive the secret value in its command")
+	}
+	if got := rep.Hosts[0].Steps["step.probe"].Command; strings.Contains(got, secret) || !strings.Contains(got, "(sensitive)") {
+		t.Errorf("reported command = %q, want the secret redacted", got)
+	}
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if strings.Contains(path, secret) {
+			t.Errorf("path %s contains the secret", path)
+		}
+		if d.IsDir() || strings.Contains(path, string(filepath.Separator)+"hosts"+string(filepath.Separator)) {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if strings.Contains(string(data), secret) {
+			t.Errorf("%s contains the secret", filepath.Base(path))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

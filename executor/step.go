@@ -14,8 +14,10 @@ import (
 // (or the same path), so that one batch request serves them all.
 type group struct {
 	batch *batch
-	text  string
-	hosts []*hostState
+	// text goes to the hosts; display, with sensitive values redacted, goes
+	// to events and the report.
+	text, display string
+	hosts         []*hostState
 }
 
 // runStep decides per host whether the step runs and with what command,
@@ -27,16 +29,16 @@ func (r *runner) runStep(ctx context.Context, s *playbook.Step) {
 	groups := map[string]*group{}
 	var order []string
 	for _, h := range hosts {
-		text, res, ok := r.prepareHost(s, h)
+		rendered, res, ok := r.prepareHost(s, h)
 		if !ok {
 			res.StartedAt = started
 			r.finish(s, h, res)
 			continue
 		}
-		key := fmt.Sprintf("%p\x00%s", h.batch, text)
+		key := fmt.Sprintf("%p\x00%s", h.batch, rendered.Text)
 		g := groups[key]
 		if g == nil {
-			g = &group{batch: h.batch, text: text}
+			g = &group{batch: h.batch, text: rendered.Text, display: rendered.Display}
 			groups[key] = g
 			order = append(order, key)
 		}
@@ -68,44 +70,45 @@ func (r *runner) runStep(ctx context.Context, s *playbook.Step) {
 
 // prepareHost returns the command string (or path) for a host, or the
 // final result of a host that does not run the step.
-func (r *runner) prepareHost(s *playbook.Step, h *hostState) (string, HostStepResult, bool) {
+func (r *runner) prepareHost(s *playbook.Step, h *hostState) (playbook.Rendered, HostStepResult, bool) {
+	var none playbook.Rendered
 	// A host whose session Falcon queued still gets every command that does
 	// not need an earlier step's output: Falcon queues it until the host is
 	// back, and the result reports it as queued.
 	switch h.session.State {
 	case StateFailed:
-		return "", HostStepResult{State: StateFailed, Reason: h.session.Reason, Errors: h.session.Errors}, false
+		return none, HostStepResult{State: StateFailed, Reason: h.session.Reason, Errors: h.session.Errors}, false
 	case StateSkipped:
-		return "", HostStepResult{State: StateSkipped, Reason: h.session.Reason}, false
+		return none, HostStepResult{State: StateSkipped, Reason: h.session.Reason}, false
 	}
 	if h.batch == nil || h.batch.id == "" {
 		// Falcon returns 404 without a batch id when no host of a chunk
 		// initialises, even if it queued some: nothing can be sent to them.
-		return "", HostStepResult{State: StateFailed,
+		return none, HostStepResult{State: StateFailed,
 			Reason: "no batch session: no host of this chunk initialised, so there is nothing to send commands through"}, false
 	}
 	if r.stopped.Load() {
-		return "", HostStepResult{State: StateSkipped, Reason: "run interrupted before this step started"}, false
+		return none, HostStepResult{State: StateSkipped, Reason: "run interrupted before this step started"}, false
 	}
 	for _, dep := range s.DependsOn {
 		res, ok := r.result(dep.Addr(), h.ID)
 		if ok && res.State.blocksDependents() {
-			return "", HostStepResult{State: StateSkipped, Reason: fmt.Sprintf("%s %s on this host", dep.Addr(), res.State)}, false
+			return none, HostStepResult{State: StateSkipped, Reason: fmt.Sprintf("%s %s on this host", dep.Addr(), res.State)}, false
 		}
 	}
 	if s.Kind != playbook.KindContain && !s.Resolved.HasPlatform(h.Platform) {
-		return "", HostStepResult{State: StateSkipped,
+		return none, HostStepResult{State: StateSkipped,
 			Reason: fmt.Sprintf("%s does not exist on %s", s.Resolved.Name, h.Platform)}, false
 	}
 	scope := r.scope(s, h)
 	run, diags := r.pb.EvalWhen(s, scope)
 	if diags.HasErrors() {
-		return "", HostStepResult{State: StateFailed, Reason: "when: " + diags.Error()}, false
+		return none, HostStepResult{State: StateFailed, Reason: "when: " + diags.Error()}, false
 	}
 	if !run {
-		return "", HostStepResult{State: StateSkipped, Reason: "condition is false"}, false
+		return none, HostStepResult{State: StateSkipped, Reason: "condition is false"}, false
 	}
-	var text string
+	var text playbook.Rendered
 	switch s.Kind {
 	case playbook.KindCommand, playbook.KindRunscript:
 		text, diags = r.pb.EvalCommand(s, scope)
@@ -113,7 +116,7 @@ func (r *runner) prepareHost(s *playbook.Step, h *hostState) (string, HostStepRe
 		text, diags = r.pb.EvalPath(s, scope)
 	}
 	if diags.HasErrors() {
-		return "", HostStepResult{State: StateFailed, Reason: diags.Error()}, false
+		return none, HostStepResult{State: StateFailed, Reason: diags.Error()}, false
 	}
 	return text, HostStepResult{}, true
 }

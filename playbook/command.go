@@ -124,13 +124,13 @@ func (s *Step) decodeScript(attrs hcl.Attributes, blockRange hcl.Range) hcl.Diag
 // has no escape character, and is an error.
 func QuoteArg(v string) (string, error) {
 	if strings.ContainsAny(v, "\r\n") {
-		return "", fmt.Errorf("value %q contains a line break, which cannot be passed in an RTR command argument", v)
+		return "", fmt.Errorf("the value contains a line break, which cannot be passed in an RTR command argument")
 	}
 	if !strings.ContainsAny(v, " \t\"'`") && v != "" {
 		return v, nil
 	}
 	if strings.Contains(v, `"`) {
-		return "", fmt.Errorf("value %q contains a double quote and cannot be quoted safely in an RTR command", v)
+		return "", fmt.Errorf("the value contains a double quote, which RTR cannot escape")
 	}
 	return `"` + v + `"`, nil
 }
@@ -141,18 +141,22 @@ func QuoteArg(v string) (string, error) {
 // whole path, not its pieces. Text that the template already quotes (between
 // literal quotes, or inside a triple-backtick block) is checked instead of
 // quoted. Static expressions that are not templates are evaluated whole.
-func renderTemplate(expr hcl.Expression, ctx *hcl.EvalContext) (string, bool, hcl.Diagnostics) {
+func renderTemplate(expr hcl.Expression, ctx *hcl.EvalContext) (Rendered, bool, hcl.Diagnostics) {
 	tmpl, ok := expr.(*hclsyntax.TemplateExpr)
 	if !ok {
 		v, diags := expr.Value(ctx)
 		if diags.HasErrors() {
-			return "", false, diags
+			return Rendered{}, false, diags
 		}
-		s, known, err := asString(v)
+		s, known, sensitive, err := asSensitiveString(v)
 		if err != nil {
-			return "", false, diags.Append(exprError(expr, "Invalid command value", err.Error()))
+			return Rendered{}, false, diags.Append(exprError(expr, "Invalid command value", err.Error()))
 		}
-		return s, known, diags
+		r := Rendered{Text: s, Display: s}
+		if sensitive {
+			r.Display = redactedText
+		}
+		return r, known, diags
 	}
 	var segs []segment
 	var diags hcl.Diagnostics
@@ -165,26 +169,68 @@ func renderTemplate(expr hcl.Expression, ctx *hcl.EvalContext) (string, bool, hc
 		v, partDiags := part.Value(ctx)
 		diags = append(diags, partDiags...)
 		if partDiags.HasErrors() {
-			return "", false, diags
+			return Rendered{}, false, diags
 		}
-		s, partKnown, err := asString(v)
+		s, partKnown, sensitive, err := asSensitiveString(v)
 		if err != nil {
-			return "", false, diags.Append(exprError(part, "Invalid interpolated value", err.Error()))
+			return Rendered{}, false, diags.Append(exprError(part, "Invalid interpolated value", err.Error()))
 		}
 		if !partKnown {
 			known = false
 			continue
 		}
-		segs = append(segs, segment{text: s, interpolated: true})
+		segs = append(segs, segment{text: s, interpolated: true, sensitive: sensitive})
 	}
 	if !known {
-		return "", false, diags
+		return Rendered{}, false, diags
 	}
 	out, err := quoteCommand(segs)
 	if err != nil {
-		return "", false, diags.Append(exprError(expr, "Value cannot be quoted safely", err.Error()+"."))
+		return Rendered{}, false, diags.Append(exprError(expr, "Value cannot be quoted safely", err.Error()+"."))
 	}
 	return out, true, diags
+}
+
+// renderPlain evaluates a single value, such as a path, without command
+// quoting. In a template, each sensitive part shows as "(sensitive)".
+func renderPlain(expr hcl.Expression, ctx *hcl.EvalContext) (Rendered, bool, hcl.Diagnostics) {
+	parts := []hcl.Expression{expr}
+	if tmpl, ok := expr.(*hclsyntax.TemplateExpr); ok {
+		parts = parts[:0]
+		for _, p := range tmpl.Parts {
+			parts = append(parts, p)
+		}
+	}
+	var text, display strings.Builder
+	var diags hcl.Diagnostics
+	for _, part := range parts {
+		v, partDiags := part.Value(ctx)
+		diags = append(diags, partDiags...)
+		if partDiags.HasErrors() {
+			return Rendered{}, false, diags
+		}
+		s, known, sensitive, err := asSensitiveString(v)
+		if err != nil {
+			return Rendered{}, false, diags.Append(exprError(part, "Invalid value", err.Error()+"."))
+		}
+		if !known {
+			return Rendered{}, false, diags
+		}
+		text.WriteString(s)
+		if sensitive {
+			s = redactedText
+		}
+		display.WriteString(s)
+	}
+	return Rendered{Text: text.String(), Display: display.String()}, true, diags
+}
+
+// Rendered is a command string or path in two forms: Text goes to the
+// host; Display, with sensitive values replaced, goes to plans, prompts,
+// reports and logs.
+type Rendered struct {
+	Text    string
+	Display string
 }
 
 // segment is a piece of a rendered template: literal text from the
@@ -192,36 +238,78 @@ func renderTemplate(expr hcl.Expression, ctx *hcl.EvalContext) (string, bool, hc
 type segment struct {
 	text         string
 	interpolated bool
+	sensitive    bool
 }
 
 // quoteCommand joins segments into a command string, quoting arguments that
 // interpolated whitespace would split or an interpolated empty value would
 // drop, and rejecting values that no RTR quoting can carry.
-func quoteCommand(segs []segment) (string, error) {
+func quoteCommand(segs []segment) (Rendered, error) {
 	var chars []qchar
-	for _, s := range segs {
+	for n, s := range segs {
 		if s.interpolated && s.text == "" {
 			chars = append(chars, qchar{interp: true, empty: true})
 		}
 		for i := 0; i < len(s.text); i++ {
-			chars = append(chars, qchar{c: s.text[i], interp: s.interpolated})
+			chars = append(chars, qchar{c: s.text[i], interp: s.interpolated, secret: secretID(s, n)})
 		}
 	}
-	var out strings.Builder
+	var out dualBuilder
 	for i := 0; i < len(chars); {
 		if chars[i].isSeparator() {
-			out.WriteByte(chars[i].c)
+			out.add(chars[i])
 			i++
 			continue
 		}
-		arg, next, err := scanArg(chars, i)
+		next, err := scanArg(&out, chars, i)
 		if err != nil {
-			return "", err
+			return Rendered{}, err
 		}
-		out.WriteString(arg)
 		i = next
 	}
-	return out.String(), nil
+	return Rendered{Text: out.text.String(), Display: out.display.String()}, nil
+}
+
+// secretID numbers the sensitive segments from 1, so that two adjacent
+// secrets show as two redactions; 0 means not sensitive.
+func secretID(s segment, n int) int {
+	if !s.sensitive {
+		return 0
+	}
+	return n + 1
+}
+
+// dualBuilder writes a command string and its display form at once. A run
+// of characters from one sensitive value shows as one "(sensitive)".
+type dualBuilder struct {
+	text, display strings.Builder
+	lastSecret    int
+}
+
+func (b *dualBuilder) add(q qchar) {
+	if q.empty {
+		return
+	}
+	b.text.WriteByte(q.c)
+	switch {
+	case q.secret == 0:
+		b.display.WriteByte(q.c)
+	case q.secret != b.lastSecret:
+		b.display.WriteString(redactedText)
+	}
+	b.lastSecret = q.secret
+}
+
+func (b *dualBuilder) addAll(chars []qchar) {
+	for _, q := range chars {
+		b.add(q)
+	}
+}
+
+func (b *dualBuilder) addLiteral(s string) {
+	b.text.WriteString(s)
+	b.display.WriteString(s)
+	b.lastSecret = 0
 }
 
 // qchar is one byte of a rendered command, marked with whether it came from
@@ -230,6 +318,7 @@ type qchar struct {
 	c      byte
 	interp bool
 	empty  bool
+	secret int
 }
 
 func (q qchar) isSeparator() bool { return !q.interp && (q.c == ' ' || q.c == '\t') }
@@ -264,10 +353,10 @@ func hasInterpolated(chars []qchar, c byte) bool {
 	return false
 }
 
-// scanArg reads the argument that starts at chars[i] and returns it,
-// quoted if needed, with the index after it.
-func scanArg(chars []qchar, i int) (string, int, error) {
-	var arg strings.Builder
+// scanArg writes the argument that starts at chars[i] to out, quoted if
+// needed, and returns the index after it.
+func scanArg(out *dualBuilder, chars []qchar, i int) (int, error) {
+	start := i
 	needsQuotes, userQuoted, hadEmpty := false, false, false
 	for i < len(chars) && !chars[i].isSeparator() {
 		q := chars[i]
@@ -278,51 +367,66 @@ func scanArg(chars []qchar, i int) (string, int, error) {
 		case !q.interp && i+3 <= len(chars) && textOf(chars[i:i+3]) == "```":
 			end := closeAt(chars, i+3, "```")
 			if end < 0 {
-				return "", 0, fmt.Errorf("the command opens a ``` block that is never closed")
+				return 0, fmt.Errorf("the command opens a ``` block that is never closed")
 			}
-			if strings.Contains(textOf(chars[i+3:end]), "`") && hasInterpolated(chars[i+3:end], '`') {
-				return "", 0, fmt.Errorf("a value contains a backtick inside a ``` block, which could end the block early")
+			if hasInterpolated(chars[i+3:end], '`') {
+				return 0, fmt.Errorf("a value contains a backtick inside a ``` block, which could end the block early")
 			}
-			arg.WriteString(textOf(chars[i : end+3]))
 			i, userQuoted = end+3, true
 		case !q.interp && (q.c == '"' || q.c == '\''):
 			end := closeAt(chars, i+1, string(q.c))
 			if end < 0 {
-				return "", 0, fmt.Errorf("the command opens a %c quote that is never closed", q.c)
+				return 0, fmt.Errorf("the command opens a %c quote that is never closed", q.c)
 			}
 			for _, inner := range chars[i+1 : end] {
 				if inner.interp && (inner.c == q.c || inner.c == '\n' || inner.c == '\r') {
-					return "", 0, fmt.Errorf("a value inside %c quotes contains %q", q.c, inner.c)
+					return 0, fmt.Errorf("a value inside %c quotes contains %q", q.c, inner.c)
 				}
 			}
-			arg.WriteString(textOf(chars[i : end+1]))
 			i, userQuoted = end+1, true
 		default:
 			if q.interp {
 				switch q.c {
 				case '"':
-					return "", 0, fmt.Errorf("a value contains a double quote, which RTR cannot escape")
+					return 0, fmt.Errorf("a value contains a double quote, which RTR cannot escape")
 				case '\n', '\r':
-					return "", 0, fmt.Errorf("a value contains a line break, which cannot be passed in an RTR command argument")
+					return 0, fmt.Errorf("a value contains a line break, which cannot be passed in an RTR command argument")
 				case ' ', '\t', '\'', '`':
 					needsQuotes = true
 				}
 			}
-			arg.WriteByte(q.c)
 			i++
 		}
 	}
-	text := arg.String()
+	arg := chars[start:i]
 	switch {
 	case needsQuotes && userQuoted:
-		return "", 0, fmt.Errorf("argument %s mixes quoted text with a value that has spaces; quote the whole argument", text)
-	case needsQuotes, text == "" && hadEmpty:
-		return `"` + text + `"`, i, nil
+		return 0, fmt.Errorf("an argument mixes quoted text with a value that has spaces; quote the whole argument")
+	case needsQuotes, textOf(arg) == "" && hadEmpty:
+		out.addLiteral(`"`)
+		out.addAll(arg)
+		out.addLiteral(`"`)
+	default:
+		out.addAll(arg)
 	}
-	return text, i, nil
+	return i, nil
 }
 
+// asString converts a value to text. It reports whether the value is
+// known, and whether it derives from a sensitive variable.
 func asString(v cty.Value) (string, bool, error) {
+	text, known, _, err := asSensitiveString(v)
+	return text, known, err
+}
+
+func asSensitiveString(v cty.Value) (string, bool, bool, error) {
+	v, marks := v.UnmarkDeep()
+	sensitive := hasSensitive(marks)
+	text, known, err := plainString(v)
+	return text, known, sensitive, err
+}
+
+func plainString(v cty.Value) (string, bool, error) {
 	if !v.IsKnown() {
 		return "", false, nil
 	}
@@ -343,16 +447,17 @@ func exprError(expr hcl.Expression, summary, detail string) *hcl.Diagnostic {
 // scriptCommand builds the runscript command string. Inline code and
 // command lines go inside triple backticks, RTR's quoting for text with
 // spaces and quotes; code that itself holds ``` cannot be sent.
-func (s *Step) scriptCommand(ctx *hcl.EvalContext) (string, bool, hcl.Diagnostics) {
+func (s *Step) scriptCommand(ctx *hcl.EvalContext) (Rendered, bool, hcl.Diagnostics) {
 	sc := s.Script
-	var b strings.Builder
+	var b, display strings.Builder
 	b.WriteString("runscript")
+	display.WriteString("runscript")
 	add := func(expr hcl.Expression, format func(string) (string, error)) (bool, hcl.Diagnostics) {
 		v, diags := expr.Value(ctx)
 		if diags.HasErrors() {
 			return false, diags
 		}
-		text, known, err := asString(v)
+		text, known, sensitive, err := asSensitiveString(v)
 		if err != nil {
 			return false, diags.Append(exprError(expr, "Invalid script value", err.Error()+"."))
 		}
@@ -364,6 +469,10 @@ func (s *Step) scriptCommand(ctx *hcl.EvalContext) (string, bool, hcl.Diagnostic
 			return false, diags.Append(exprError(expr, "Value cannot be quoted safely", err.Error()+"."))
 		}
 		b.WriteString(arg)
+		if sensitive {
+			arg, _ = format(redactedText)
+		}
+		display.WriteString(arg)
 		return true, diags
 	}
 	var diags hcl.Diagnostics
@@ -384,14 +493,16 @@ func (s *Step) scriptCommand(ctx *hcl.EvalContext) (string, bool, hcl.Diagnostic
 		ok, partDiags := add(part.expr, part.format)
 		diags = append(diags, partDiags...)
 		if partDiags.HasErrors() {
-			return "", false, diags
+			return Rendered{}, false, diags
 		}
 		known = known && ok
 	}
 	if s.Timeout != defaultStepTimeout {
-		fmt.Fprintf(&b, " -Timeout=%d", int(s.Timeout.Seconds()))
+		timeout := fmt.Sprintf(" -Timeout=%d", int(s.Timeout.Seconds()))
+		b.WriteString(timeout)
+		display.WriteString(timeout)
 	}
-	return b.String(), known, diags
+	return Rendered{Text: b.String(), Display: display.String()}, known, diags
 }
 
 func backtickFlag(flag string, emptyAsQuotes bool) func(string) (string, error) {
@@ -409,7 +520,7 @@ func backtickFlag(flag string, emptyAsQuotes bool) func(string) (string, error) 
 func quotedFlag(flag string) func(string) (string, error) {
 	return func(v string) (string, error) {
 		if strings.ContainsAny(v, "\"\r\n") {
-			return "", fmt.Errorf("%s value %q contains a double quote or line break", flag, v)
+			return "", fmt.Errorf("the %s value contains a double quote or line break, which RTR cannot escape", flag)
 		}
 		return " " + flag + `="` + v + `"`, nil
 	}

@@ -65,7 +65,7 @@ func (o Outcome) value() cty.Value {
 // scope evaluates as unknown, which is what the plan shows as "known after
 // apply".
 func (p *Playbook) evalContext(scope *HostScope) *hcl.EvalContext {
-	vars := map[string]cty.Value{"var": cty.ObjectVal(p.values)}
+	vars := map[string]cty.Value{"var": p.varObject()}
 	if scope == nil {
 		vars["host"] = cty.UnknownVal(cty.Object(map[string]cty.Type{
 			"id": cty.String, "hostname": cty.String, "platform": cty.String,
@@ -108,6 +108,7 @@ func (p *Playbook) EvalWhen(s *Step, scope HostScope) (bool, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return false, diags
 	}
+	v, _ = v.UnmarkDeep()
 	if !v.IsKnown() || v.IsNull() || v.Type() != cty.Bool {
 		return false, diags.Append(exprError(s.When, "Invalid when condition",
 			fmt.Sprintf("The condition of %s must be true or false on host %s; it is %s.",
@@ -118,10 +119,10 @@ func (p *Playbook) EvalWhen(s *Step, scope HostScope) (bool, hcl.Diagnostics) {
 
 // EvalCommand returns the command string that a command or runscript step
 // sends to one host.
-func (p *Playbook) EvalCommand(s *Step, scope HostScope) (string, hcl.Diagnostics) {
+func (p *Playbook) EvalCommand(s *Step, scope HostScope) (Rendered, hcl.Diagnostics) {
 	ctx := p.evalContext(&scope)
 	var (
-		text  string
+		text  Rendered
 		known bool
 		diags hcl.Diagnostics
 	)
@@ -131,14 +132,14 @@ func (p *Playbook) EvalCommand(s *Step, scope HostScope) (string, hcl.Diagnostic
 	case KindRunscript:
 		text, known, diags = s.scriptCommand(ctx)
 	default:
-		return "", hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Step has no command",
+		return Rendered{}, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Step has no command",
 			Detail: s.Addr() + " is a " + s.Kind.BlockType() + " step, which sends no command string."}}
 	}
 	if diags.HasErrors() {
-		return "", diags
+		return Rendered{}, diags
 	}
 	if !known {
-		return "", diags.Append(&hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Command not known",
+		return Rendered{}, diags.Append(&hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Command not known",
 			Detail: "The command of " + s.Addr() + " reads a step that has no result on host " + scope.Host.Hostname + "."})
 	}
 	return text, diags
@@ -146,17 +147,16 @@ func (p *Playbook) EvalCommand(s *Step, scope HostScope) (string, hcl.Diagnostic
 
 // EvalPath returns the remote path that a get step retrieves from one host,
 // unquoted.
-func (p *Playbook) EvalPath(s *Step, scope HostScope) (string, hcl.Diagnostics) {
-	v, diags := s.Path.Value(p.evalContext(&scope))
+func (p *Playbook) EvalPath(s *Step, scope HostScope) (Rendered, hcl.Diagnostics) {
+	r, known, diags := renderPlain(s.Path, p.evalContext(&scope))
 	if diags.HasErrors() {
-		return "", diags
+		return Rendered{}, diags
 	}
-	text, known, err := asString(v)
-	if err != nil || !known || text == "" {
-		return "", diags.Append(exprError(s.Path, "Invalid path",
+	if !known || r.Text == "" {
+		return Rendered{}, diags.Append(exprError(s.Path, "Invalid path",
 			fmt.Sprintf("The path of %s must be a non-empty string on host %s.", s.Addr(), scope.Host.Hostname)))
 	}
-	return text, diags
+	return r, diags
 }
 
 // PlanText returns what the plan shows as the step's command or path: the
@@ -165,7 +165,7 @@ func (p *Playbook) EvalPath(s *Step, scope HostScope) (string, hcl.Diagnostics) 
 func (p *Playbook) PlanText(s *Step) (string, bool) {
 	ctx := p.evalContext(nil)
 	var (
-		text  string
+		text  Rendered
 		known bool
 		diags hcl.Diagnostics
 		expr  hcl.Expression
@@ -178,16 +178,15 @@ func (p *Playbook) PlanText(s *Step) (string, bool) {
 		text, known, diags = s.scriptCommand(ctx)
 	case KindGet:
 		expr = s.Path
-		v, d := s.Path.Value(ctx)
-		diags = d
-		text, known, _ = asString(v)
+		text, known, diags = renderPlain(s.Path, ctx)
 	case KindContain:
 		return "network containment", true
 	}
 	if !diags.HasErrors() && known {
-		return text, true
+		return text.Display, true
 	}
 	if expr != nil {
+		// The source text shows variable names, never their values.
 		return string(expr.Range().SliceBytes(p.Source)), false
 	}
 	return "runscript (known after apply)", false

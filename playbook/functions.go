@@ -184,7 +184,14 @@ func nearest(name string, candidates []string) string {
 
 // ctyDisplay turns a value into plain Go data for messages and reports.
 func ctyDisplay(v cty.Value) any {
-	if v == cty.NilVal || v.IsNull() {
+	if v == cty.NilVal {
+		return nil
+	}
+	v, marks := v.UnmarkDeep()
+	if hasSensitive(marks) {
+		return redactedText
+	}
+	if v.IsNull() {
 		return nil
 	}
 	if !v.IsKnown() {

@@ -94,7 +94,7 @@ type HostLists struct {
 
 // EvalOutput evaluates an output from the per-step host lists.
 func (p *Playbook) EvalOutput(o *Output, lists map[string]HostLists) (cty.Value, hcl.Diagnostics) {
-	vars := map[string]cty.Value{"var": cty.ObjectVal(p.values)}
+	vars := map[string]cty.Value{"var": p.varObject()}
 	byKind := map[string]map[string]cty.Value{}
 	for addr, s := range p.steps {
 		l := lists[addr]

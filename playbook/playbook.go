@@ -40,6 +40,7 @@ type Playbook struct {
 	targets map[string]*Target
 	steps   map[string]*Step
 	values  varValues
+	secrets []string
 }
 
 // Step returns the step with address addr ("step.stop", "get.sample"), or
@@ -125,6 +126,7 @@ func (p *Playbook) decode(blocks hcl.Blocks, opts Options) hcl.Diagnostics {
 	}
 	values, valueDiags := p.assignVariables(opts)
 	p.values = values
+	p.collectSecrets()
 	diags = append(diags, valueDiags...)
 	for _, b := range blocks.OfType("target") {
 		diags = append(diags, p.addTarget(b)...)

@@ -152,7 +152,8 @@ func TestCommandQuoting(t *testing.T) {
 			if len(msgs) > 0 {
 				t.Fatalf("unexpected diagnostics: %v", msgs)
 			}
-			got, diags := pb.EvalCommand(pb.Step("step.a"), HostScope{Host: HostFacts{Hostname: "h"}})
+			rendered, diags := pb.EvalCommand(pb.Step("step.a"), HostScope{Host: HostFacts{Hostname: "h"}})
+			got := rendered.Text
 			if tc.wantErr != "" {
 				if !diags.HasErrors() || !strings.Contains(diags.Error(), tc.wantErr) {
 					t.Fatalf("want error containing %q, got %q (%v)", tc.wantErr, got, diags)
@@ -212,9 +213,9 @@ step "stop" {
 			if !run {
 				return
 			}
-			got, diags := pb.EvalCommand(pb.Step("step.stop"), scope)
-			if diags.HasErrors() || got != tc.command {
-				t.Errorf("command = %q (%v), want %q", got, diags, tc.command)
+			rendered, diags := pb.EvalCommand(pb.Step("step.stop"), scope)
+			if got := rendered.Text; diags.HasErrors() || got != tc.command {
+				t.Errorf("command = %q (%v), want %q", rendered.Text, diags, tc.command)
 			}
 		})
 	}
@@ -288,14 +289,45 @@ func TestFileFunction(t *testing.T) {
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	got, diags := pb.EvalCommand(pb.Step("runscript.r"), HostScope{})
+	rendered, diags := pb.EvalCommand(pb.Step("runscript.r"), HostScope{})
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	if want := "runscript -Raw=```Write-Output hi```"; got != want {
+	if want, got := "runscript -Raw=```Write-Output hi```", rendered.Text; got != want {
 		t.Errorf("command = %q, want %q", got, want)
 	}
 	if pb.Step("runscript.r").Tier().String() != "admin" {
 		t.Errorf("runscript -Raw tier = %s, want admin", pb.Step("runscript.r").Tier())
+	}
+}
+
+func TestSensitiveValuesRedacted(t *testing.T) {
+	src := header + `
+variable "token" {
+  sensitive = true
+  default   = "hunter2 x"
+}
+step "a" {
+  target  = target.all
+  command = "cat ${var.token}"
+}
+`
+	pb, msgs := parse(t, src, Options{})
+	if len(msgs) > 0 {
+		t.Fatalf("diagnostics: %v", msgs)
+	}
+	text, known := pb.PlanText(pb.Step("step.a"))
+	if !known || text != `cat "(sensitive)"` {
+		t.Errorf("plan text = %q (known %v), want the value redacted", text, known)
+	}
+	rendered, diags := pb.EvalCommand(pb.Step("step.a"), HostScope{})
+	if diags.HasErrors() || rendered.Text != `cat "hunter2 x"` {
+		t.Errorf("command sent = %q (%v), want the real value", rendered.Text, diags)
+	}
+	if rendered.Display != `cat "(sensitive)"` {
+		t.Errorf("command shown = %q, want the value redacted", rendered.Display)
+	}
+	if r := pb.Redact("error near hunter2 x"); r != "error near (sensitive)" {
+		t.Errorf("Redact = %q", r)
 	}
 }

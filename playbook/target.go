@@ -134,7 +134,20 @@ func attrError(a *hcl.Attribute, summary, detail string) *hcl.Diagnostic {
 // is contacted: variables and functions.
 func (p *Playbook) staticContext() *hcl.EvalContext {
 	return &hcl.EvalContext{
-		Variables: map[string]cty.Value{"var": cty.ObjectVal(p.values)},
+		Variables: map[string]cty.Value{"var": p.varObject()},
 		Functions: functions(p.Dir),
 	}
+}
+
+// varObject returns the variables as expressions see them, with sensitive
+// values marked.
+func (p *Playbook) varObject() cty.Value {
+	vals := make(map[string]cty.Value, len(p.values))
+	for name, v := range p.values {
+		if decl := p.vars[name]; decl != nil && decl.Sensitive {
+			v = v.Mark(sensitiveMark)
+		}
+		vals[name] = v
+	}
+	return cty.ObjectVal(vals)
 }

@@ -283,6 +283,7 @@ func decodeStatic(a *hcl.Attribute, ty cty.Type, ctx *hcl.EvalContext, set func(
 	if diags.HasErrors() {
 		return diags
 	}
+	val, _ = val.UnmarkDeep()
 	converted, err := convert.Convert(val, ty)
 	if err != nil || converted.IsNull() || !converted.IsKnown() {
 		msg := "the value is null or unknown"
