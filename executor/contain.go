@@ -41,7 +41,7 @@ func (r *runner) runContain(ctx context.Context, s *playbook.Step, hosts []*host
 			continue
 		}
 		for _, h := range chunk {
-			if h.session.State == StateQueued {
+			if h.offline() {
 				// An offline host is contained when it comes back; this
 				// run cannot see that happen.
 				r.finish(s, h, HostStepResult{State: StateQueued, Command: "contain", StartedAt: started,
@@ -92,3 +92,21 @@ func (r *runner) awaitContainment(ctx context.Context, s *playbook.Step, waiting
 			Reason: "containment requested but not confirmed before the deadline; last status " + status})
 	}
 }
+
+// offline reports whether Falcon said the host is offline: its session was
+// queued, or refused with 40407.
+func (h *hostState) offline() bool {
+	if h.session.State == StateQueued {
+		return true
+	}
+	for _, e := range h.session.Errors {
+		if e.Code == codeSensorOffline {
+			return true
+		}
+	}
+	return false
+}
+
+// codeSensorOffline is Falcon's per-host code for "Sensor appears to be
+// offline".
+const codeSensorOffline = 40407

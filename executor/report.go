@@ -40,9 +40,11 @@ type Report struct {
 	StartedAt  string `json:"started_at"`
 	FinishedAt string `json:"finished_at"`
 
-	Status   RunStatus      `json:"status"`
-	ExitCode int            `json:"exit_code"`
-	Counts   map[State]int  `json:"counts"`
+	Status   RunStatus     `json:"status"`
+	ExitCode int           `json:"exit_code"`
+	Counts   map[State]int `json:"counts"`
+	// Sessions counts the hosts by the state of their RTR session.
+	Sessions map[State]int  `json:"sessions"`
 	Batches  []BatchInfo    `json:"batches"`
 	Hosts    []HostReport   `json:"hosts"`
 	Outputs  map[string]any `json:"outputs,omitempty"`
@@ -127,6 +129,7 @@ func (r *runner) buildReport() *Report {
 		StartedAt:     r.start.Format(time.RFC3339Nano),
 		FinishedAt:    r.opts.Now().UTC().Format(time.RFC3339Nano),
 		Counts:        map[State]int{},
+		Sessions:      map[State]int{},
 	}
 	rep.InputsSHA256 = InputsHash(r.pb.Source, rep.Variables)
 	for _, b := range r.batches {
@@ -135,6 +138,7 @@ func (r *runner) buildReport() *Report {
 	for _, h := range r.opts.Resolution.Hosts {
 		hs := r.hosts[h.ID]
 		hr := HostReport{Host: h, Session: hs.session, Steps: map[string]HostStepResult{}}
+		rep.Sessions[hs.session.State]++
 		for _, s := range r.pb.Steps {
 			if !slices.Contains(r.opts.Resolution.ByTarget[s.Target.Name], h.ID) {
 				continue
@@ -149,15 +153,17 @@ func (r *runner) buildReport() *Report {
 		rep.Hosts = append(rep.Hosts, hr)
 	}
 	rep.Outputs = r.outputs()
-	rep.Status, rep.ExitCode = r.status(rep.Counts)
+	rep.Status, rep.ExitCode = r.status(rep.Counts, rep.Sessions)
 	return rep
 }
 
-func (r *runner) status(counts map[State]int) (RunStatus, int) {
+// status decides the run's outcome. A host that got no session failed,
+// even though its steps are only skipped.
+func (r *runner) status(counts, sessions map[State]int) (RunStatus, int) {
 	switch {
 	case r.stopped.Load():
 		return RunInterrupted, 1
-	case counts[StateFailed] > 0 || counts[StateUnknown] > 0:
+	case counts[StateFailed] > 0 || counts[StateUnknown] > 0 || sessions[StateFailed] > 0:
 		return RunFailed, 2
 	case counts[StateQueued] > 0:
 		return RunQueued, 3

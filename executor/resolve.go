@@ -16,7 +16,9 @@ type Host struct {
 	Hostname string `json:"hostname"`
 	// Platform is "windows", "linux" or "mac".
 	Platform string `json:"platform"`
-	Status   string `json:"status,omitempty"`
+	// Status is the device status when the target was resolved; it is
+	// not stored, because the run may change it.
+	Status string `json:"-"`
 }
 
 // Facts returns what playbook expressions see of the host.

@@ -159,8 +159,11 @@ step "ps" {
 			t.Errorf("ps sent to host %s, which has no session", rec.Hostname)
 		}
 	}
-	if rep.Counts[StateFailed] != 2 || rep.Counts[StateSucceeded] != 1 {
-		t.Errorf("counts = %v, want 1 succeeded and 2 failed", rep.Counts)
+	if rep.Counts[StateSkipped] != 2 || rep.Counts[StateSucceeded] != 1 {
+		t.Errorf("step counts = %v, want 1 succeeded and 2 skipped", rep.Counts)
+	}
+	if rep.Sessions[StateFailed] != 2 || rep.Sessions[StateSucceeded] != 1 {
+		t.Errorf("session counts = %v, want 1 succeeded and 2 failed", rep.Sessions)
 	}
 }
 
@@ -186,9 +189,12 @@ step "kill" {
 		t.Fatalf("exit %d, want 2", rep.ExitCode)
 	}
 	for _, hr := range rep.Hosts {
+		if hr.Session.State != StateFailed || len(hr.Session.Errors) == 0 {
+			t.Errorf("%s session = %+v, want failed with Falcon's code", hr.Hostname, hr.Session)
+		}
 		for addr, res := range hr.Steps {
-			if res.State != StateFailed || len(res.Errors) == 0 {
-				t.Errorf("%s %s = %+v, want failed with Falcon's code", hr.Hostname, addr, res)
+			if res.State != StateSkipped || !strings.Contains(res.Reason, "no RTR session") {
+				t.Errorf("%s %s = %+v, want skipped for lack of a session", hr.Hostname, addr, res)
 			}
 		}
 	}
@@ -375,5 +381,35 @@ step "probe" {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestContainWithoutSession contains hosts that RTR cannot reach, because
+// the Hosts API needs no RTR session. The unreachable host is contained;
+// the offline one stays pending, so its outcome is unknown at the deadline.
+func TestContainWithoutSession(t *testing.T) {
+	h := newHarness(t, "degraded", sim.Options{})
+	src := `
+playbook "isolate" {}
+target "down" {
+  hostnames = ["WIN-HR-02", "WIN-DC-01"]
+}
+contain "isolate" {
+  target  = target.down
+  timeout = "2s"
+}
+`
+	rep, _ := h.run(t, src, Options{})
+	if n := len(h.requests("POST", batchInitPath)); n != 0 {
+		t.Errorf("a contain-only playbook opened %d RTR sessions, want none", n)
+	}
+	want := map[string]State{"WIN-DC-01": StateSucceeded, "WIN-HR-02": StateUnknown}
+	for _, hr := range rep.Hosts {
+		if got := hr.Steps["contain.isolate"].State; got != want[hr.Hostname] {
+			t.Errorf("%s contain = %+v, want %s", hr.Hostname, hr.Steps["contain.isolate"], want[hr.Hostname])
+		}
+	}
+	if got := h.srv.Fleet().HostByName("WIN-DC-01").Info().Containment; got != "contained" {
+		t.Errorf("WIN-DC-01 containment = %q, want contained", got)
 	}
 }

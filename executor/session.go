@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/rtrplay/rtrplay/playbook"
 	"github.com/rtrplay/rtrplay/rtr"
 )
 
@@ -25,8 +26,15 @@ const initTimeout = 30 * time.Second
 // not join keep their error codes and fail every step; hosts that Falcon
 // queued are queued for every step.
 func (r *runner) openSessions(ctx context.Context) {
+	needed := r.hostsWithRTRSteps()
 	ids := make([]string, 0, len(r.hosts))
 	for _, h := range r.opts.Resolution.Hosts {
+		if !needed[h.ID] {
+			// Containment goes through the Hosts API, so a host that only
+			// gets contained needs no RTR session.
+			r.hosts[h.ID].session = HostStepResult{State: StateSkipped, Reason: "no RTR step targets this host"}
+			continue
+		}
 		ids = append(ids, h.ID)
 	}
 	queue := r.queueOffline()
@@ -34,6 +42,20 @@ func (r *runner) openSessions(ctx context.Context) {
 		chunk := ids[start:min(start+r.opts.ChunkSize, len(ids))]
 		r.openBatch(ctx, chunk, queue)
 	}
+}
+
+// hostsWithRTRSteps returns the hosts that at least one RTR step targets.
+func (r *runner) hostsWithRTRSteps() map[string]bool {
+	needed := map[string]bool{}
+	for _, s := range r.pb.Steps {
+		if s.Kind == playbook.KindContain {
+			continue
+		}
+		for _, id := range r.opts.Resolution.ByTarget[s.Target.Name] {
+			needed[id] = true
+		}
+	}
+	return needed
 }
 
 // queueOffline is true when every target asks for it. Targets share one
@@ -68,16 +90,18 @@ func (r *runner) openBatch(ctx context.Context, chunk []string, queue bool) {
 		if res != nil {
 			hr, found = res.Hosts[id]
 		}
+		// The queued flag comes first: a queued host also has a session id
+		// and no errors, which would read as connected.
 		switch {
-		case found && hr.Connected() && b.id != "":
-			h.sessionID = hr.SessionID
-			h.session = HostStepResult{State: StateSucceeded, SessionID: hr.SessionID}
-			ev.Connected++
 		case found && hr.OfflineQueued:
 			h.sessionID = hr.SessionID
 			h.session = HostStepResult{State: StateQueued, SessionID: hr.SessionID,
 				Reason: "host is offline; Falcon queued the session"}
 			ev.Queued++
+		case found && hr.Connected() && b.id != "":
+			h.sessionID = hr.SessionID
+			h.session = HostStepResult{State: StateSucceeded, SessionID: hr.SessionID}
+			ev.Connected++
 		case found && len(hr.Errors) > 0:
 			h.session = HostStepResult{State: StateFailed, Errors: hostErrors(hr.Errors),
 				Reason: "no RTR session: " + fmtErrors(hostErrors(hr.Errors))}

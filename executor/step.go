@@ -72,20 +72,10 @@ func (r *runner) runStep(ctx context.Context, s *playbook.Step) {
 // final result of a host that does not run the step.
 func (r *runner) prepareHost(s *playbook.Step, h *hostState) (playbook.Rendered, HostStepResult, bool) {
 	var none playbook.Rendered
-	// A host whose session Falcon queued still gets every command that does
-	// not need an earlier step's output: Falcon queues it until the host is
-	// back, and the result reports it as queued.
-	switch h.session.State {
-	case StateFailed:
-		return none, HostStepResult{State: StateFailed, Reason: h.session.Reason, Errors: h.session.Errors}, false
-	case StateSkipped:
-		return none, HostStepResult{State: StateSkipped, Reason: h.session.Reason}, false
-	}
-	if h.batch == nil || h.batch.id == "" {
-		// Falcon returns 404 without a batch id when no host of a chunk
-		// initialises, even if it queued some: nothing can be sent to them.
-		return none, HostStepResult{State: StateFailed,
-			Reason: "no batch session: no host of this chunk initialised, so there is nothing to send commands through"}, false
+	if s.Kind != playbook.KindContain {
+		if res, blocked := sessionBlocks(h); blocked {
+			return none, res, false
+		}
 	}
 	if r.stopped.Load() {
 		return none, HostStepResult{State: StateSkipped, Reason: "run interrupted before this step started"}, false
@@ -119,6 +109,27 @@ func (r *runner) prepareHost(s *playbook.Step, h *hostState) (playbook.Rendered,
 		return none, HostStepResult{State: StateFailed, Reason: diags.Error()}, false
 	}
 	return text, HostStepResult{}, true
+}
+
+// sessionBlocks returns the result of an RTR step on a host that cannot
+// take commands. A host without a session skips every RTR step: the
+// session's own result holds the root cause and Falcon's codes. A host
+// whose session Falcon queued still gets every command that does not need
+// an earlier step's output, and the result reports it as queued.
+func sessionBlocks(h *hostState) (HostStepResult, bool) {
+	switch h.session.State {
+	case StateFailed:
+		return HostStepResult{State: StateSkipped, Reason: h.session.Reason}, true
+	case StateSkipped:
+		return HostStepResult{State: StateSkipped, Reason: h.session.Reason}, true
+	}
+	if h.batch == nil || h.batch.id == "" {
+		// Falcon returns 404 without a batch id when no host of a chunk
+		// initialises, even if it queued some: nothing can be sent to them.
+		return HostStepResult{State: StateFailed,
+			Reason: "no batch session: no host of this chunk initialised, so there is nothing to send commands through"}, true
+	}
+	return HostStepResult{}, false
 }
 
 func (r *runner) stepFinished(s *playbook.Step, hosts []*hostState) {
