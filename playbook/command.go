@@ -44,7 +44,7 @@ func (s *Step) resolveWith(head string, rng hcl.Range) hcl.Diagnostics {
 		return hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Unknown RTR command",
-			Detail: fmt.Sprintf("%q is not an RTR command%s. The known commands are: %s.",
+			Detail: fmt.Sprintf("%q is not an RTR command.%s The known commands are: %s.",
 				first, didYouMean(strings.ToLower(first), catalog.Names()), strings.Join(catalog.Names(), ", ")),
 			Subject: rng.Ptr(),
 		}}

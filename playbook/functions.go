@@ -119,7 +119,7 @@ var rtrPIDFunc = function.New(&function.Spec{
 		name := args[1].AsString()
 		pids := matchingPIDs(args[0].AsString(), name)
 		if len(pids) == 0 {
-			return cty.NilVal, fmt.Errorf("no process named %q in the ps output; guard the step with when = strcontains(...)", name)
+			return cty.NilVal, fmt.Errorf("no process named %q in the ps output; guard the step with when = length(rtr_pids(...)) > 0", name)
 		}
 		return cty.NumberIntVal(int64(pids[0])), nil
 	},
@@ -163,11 +163,12 @@ var rtrRegValueFunc = function.New(&function.Spec{
 	},
 })
 
-// didYouMean returns ` (did you mean "x"?)`-style text for the candidate
-// nearest to name, or "" if none is close.
+// didYouMean returns a sentence suggesting the candidate nearest to name,
+// with a leading space, or "" if none is close. Callers put it after a
+// full stop.
 func didYouMean(name string, candidates []string) string {
 	if s := nearest(name, candidates); s != "" {
-		return fmt.Sprintf("; did you mean %q?", s)
+		return fmt.Sprintf(" Did you mean %q?", s)
 	}
 	return ""
 }

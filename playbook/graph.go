@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
 )
 
 // link checks every reference in the steps' expressions, turns step
@@ -23,7 +24,43 @@ func (p *Playbook) link(steps []*Step) hcl.Diagnostics {
 	order, cycleDiags := topoSort(steps)
 	diags = append(diags, cycleDiags...)
 	p.Steps = order
+	if !diags.HasErrors() {
+		for _, s := range order {
+			diags = append(diags, p.checkStatic(s)...)
+		}
+	}
 	return diags
+}
+
+// checkStatic evaluates what can be known before any host is contacted,
+// with host facts and step results unknown, so that an error certain to
+// happen on every host is reported by validate instead of at apply.
+func (p *Playbook) checkStatic(s *Step) hcl.Diagnostics {
+	ctx := p.evalContext(nil)
+	var diags hcl.Diagnostics
+	if s.When != nil {
+		v, whenDiags := s.When.Value(ctx)
+		diags = append(diags, whenDiags...)
+		if !whenDiags.HasErrors() {
+			v, _ = v.UnmarkDeep()
+			ty := v.Type()
+			if ty != cty.Bool && ty != cty.DynamicPseudoType {
+				diags = append(diags, exprError(s.When, "Invalid when condition",
+					fmt.Sprintf("The condition of %s is %s; it must be true or false, such as step.stop.succeeded.",
+						s.Addr(), describe(v))))
+			}
+		}
+	}
+	var renderDiags hcl.Diagnostics
+	switch {
+	case s.Kind == KindCommand && s.Command != nil:
+		_, _, renderDiags = renderTemplate(s.Command, ctx)
+	case s.Kind == KindRunscript && s.Script != nil:
+		_, _, renderDiags = s.scriptCommand(ctx)
+	case s.Kind == KindGet && s.Path != nil:
+		_, _, renderDiags = renderPlain(s.Path, ctx)
+	}
+	return append(diags, renderDiags...)
 }
 
 func (s *Step) expressions() []hcl.Expression {
@@ -55,13 +92,13 @@ func (p *Playbook) collectRefs(s *Step, expr hcl.Expression) hcl.Diagnostics {
 			name := attrName(trav, 1)
 			if _, ok := p.vars[name]; !ok {
 				diags = append(diags, refError(rng, "Reference to undeclared variable",
-					fmt.Sprintf("No variable named %q is declared%s.", name, didYouMean(name, sortedKeys(p.vars)))))
+					fmt.Sprintf("No variable named %q is declared.%s", name, didYouMean(name, sortedKeys(p.vars)))))
 			}
 		case root == "host":
 			name := attrName(trav, 1)
 			if !hostAttributes[name] {
 				diags = append(diags, refError(rng, "Unsupported host attribute",
-					fmt.Sprintf("host.%s does not exist; a host has id, hostname and platform%s.",
+					fmt.Sprintf("host.%s does not exist; a host has id, hostname and platform.%s",
 						name, didYouMean(name, sortedKeys(hostAttributes)))))
 			}
 		case isKindRoot(root):
@@ -69,13 +106,13 @@ func (p *Playbook) collectRefs(s *Step, expr hcl.Expression) hcl.Diagnostics {
 			s.refs = append(s.refs, stepRef{addr: root + "." + name, rng: rng})
 			if attr := attrName(trav, 2); attr != "" && !stepAttributes[attr] {
 				diags = append(diags, refError(rng, "Unsupported step attribute",
-					fmt.Sprintf("%s.%s has no attribute %q%s. A step has %s.", root, name, attr,
+					fmt.Sprintf("%s.%s has no attribute %q.%s A step has %s.", root, name, attr,
 						didYouMean(attr, sortedKeys(stepAttributes)), strings.Join(sortedKeys(stepAttributes), ", "))))
 			}
 		default:
 			roots := []string{"var", "host", "step", "get", "runscript", "contain"}
 			diags = append(diags, refError(rng, "Unknown reference",
-				fmt.Sprintf("%q is not something an expression can refer to%s. Expressions can read %s.",
+				fmt.Sprintf("%q is not something an expression can refer to.%s Expressions can read %s.",
 					root, didYouMean(root, roots), strings.Join(roots, ", "))))
 		}
 	}
@@ -116,7 +153,7 @@ func (p *Playbook) resolveDeps(s *Step) hcl.Diagnostics {
 		switch {
 		case dep == nil:
 			diags = append(diags, refError(ref.rng, "Reference to undeclared step",
-				fmt.Sprintf("No step %s is declared%s.", ref.addr, didYouMean(ref.addr, sortedKeys(p.steps)))))
+				fmt.Sprintf("No step %s is declared.%s", ref.addr, p.suggestStep(ref.addr))))
 		case dep == s:
 			diags = append(diags, refError(ref.rng, "Step refers to itself",
 				fmt.Sprintf("%s cannot read its own result; refer to an earlier step.", s.Addr())))
@@ -181,4 +218,24 @@ func cycleDiagnostic(stack []*Step, again *Step) *hcl.Diagnostic {
 			strings.Join(names, " -> "), strings.Join(places, "; ")),
 		Subject: again.DeclRange.Ptr(),
 	}
+}
+
+// suggestStep proposes a declared step for an unknown address: the same
+// name under another block type (step.sample for get.sample), or a close
+// name of the same type.
+func (p *Playbook) suggestStep(addr string) string {
+	kind, name, _ := strings.Cut(addr, ".")
+	var sameKind []string
+	for other, s := range p.steps {
+		if s.Name == name && other != addr {
+			return fmt.Sprintf(" Did you mean %q?", other)
+		}
+		if s.Kind.BlockType() == kind {
+			sameKind = append(sameKind, s.Name)
+		}
+	}
+	if n := nearest(name, sameKind); n != "" && len(name) > 2 {
+		return fmt.Sprintf(" Did you mean %q?", kind+"."+n)
+	}
+	return ""
 }

@@ -66,7 +66,7 @@ func (p *Playbook) checkOutputRefs(expr hcl.Expression) hcl.Diagnostics {
 			addr := root + "." + attrName(trav, 1)
 			if p.steps[addr] == nil {
 				diags = append(diags, refError(rng, "Reference to undeclared step",
-					fmt.Sprintf("No step %s is declared%s.", addr, didYouMean(addr, sortedKeys(p.steps)))))
+					fmt.Sprintf("No step %s is declared.%s", addr, p.suggestStep(addr))))
 			}
 			if attr := attrName(trav, 2); attr != "" && !outputAttributes[attr] {
 				diags = append(diags, refError(rng, "Unsupported output attribute",

@@ -121,7 +121,7 @@ func TestDidYouMean(t *testing.T) {
 	_, msgs := parse(t, header+"step \"processes\" {\n  target = target.all\n  command = \"ps\"\n}\n"+
 		"step \"b\" {\n  target = target.all\n  command = \"kill ${rtr_pid(step.proceses.stdout, \"x\")}\"\n}\n", Options{})
 	joined := strings.Join(msgs, "\n")
-	if !strings.Contains(joined, `did you mean "step.processes"?`) {
+	if !strings.Contains(joined, `Did you mean "step.processes"?`) {
 		t.Errorf("want a suggestion of step.processes; got:\n%s", joined)
 	}
 }
@@ -149,6 +149,13 @@ func TestCommandQuoting(t *testing.T) {
 			src := header + "variable \"p\" {\n  default = \"\"\n}\nvariable \"f\" {\n  default = \"\"\n}\n" +
 				"step \"a\" {\n  target = target.all\n  command = \"" + strings.ReplaceAll(strings.ReplaceAll(tc.command, `\`, `\\`), `"`, `\"`) + "\"\n}\n"
 			pb, msgs := parse(t, src, Options{Vars: tc.vars})
+			if tc.wantErr != "" && len(msgs) > 0 {
+				// Values known before running are checked by validate.
+				if !strings.Contains(strings.Join(msgs, "\n"), tc.wantErr) {
+					t.Fatalf("want %q in diagnostics, got %v", tc.wantErr, msgs)
+				}
+				return
+			}
 			if len(msgs) > 0 {
 				t.Fatalf("unexpected diagnostics: %v", msgs)
 			}
@@ -247,7 +254,7 @@ variable "token" {
 		{"flag wins over env", []string{"token=a"}, map[string]string{"RTRPLAY_VAR_token": "b"}, ""},
 		{"validation fails", []string{"token=a", "count=12"}, nil, "count must be below 10"},
 		{"wrong type", []string{"token=a", "count=many"}, nil, "Variables not allowed"},
-		{"undeclared", []string{"token=a", "cuont=1"}, nil, `did you mean "count"?`},
+		{"undeclared", []string{"token=a", "cuont=1"}, nil, `Did you mean "count"?`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -329,5 +336,34 @@ step "a" {
 	}
 	if r := pb.Redact("error near hunter2 x"); r != "error near (sensitive)" {
 		t.Errorf("Redact = %q", r)
+	}
+}
+
+func TestStaticChecks(t *testing.T) {
+	cases := []struct {
+		name string
+		body string
+		want string
+	}{
+		{"when is a string", "step \"a\" {\n  target = target.all\n  when = \"yes\"\n  command = \"ps\"\n}\n", "8:10 Invalid when condition"},
+		{"value with a double quote", "variable \"v\" {\n  default = \"a\\\"b\"\n}\nstep \"a\" {\n  target = target.all\n  command = \"cat ${var.v}\"\n}\n", "11:13 Value cannot be quoted safely"},
+		{"missing script file", "runscript \"r\" {\n  target = target.all\n  raw = file(\"nope.ps1\")\n}\n", "8:9 Error in function call"},
+		{"kind suggestion", "get \"sample\" {\n  target = target.all\n  path = \"C:\\\\x\"\n}\nstep \"b\" {\n  target = target.all\n  when = step.sample.succeeded\n  command = \"ps\"\n}\n", `Did you mean "get.sample"?`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, msgs := parse(t, header+tc.body, Options{})
+			joined := strings.Join(msgs, "\n")
+			pos, summary, found := strings.Cut(tc.want, " ")
+			if !found || !strings.Contains(pos, ":") {
+				if !strings.Contains(joined, tc.want) {
+					t.Errorf("want %q in diagnostics; got:\n%s", tc.want, joined)
+				}
+				return
+			}
+			if !strings.Contains(joined, "test.hcl:"+pos+" "+summary) {
+				t.Errorf("want %q at %s; got:\n%s", summary, pos, joined)
+			}
+		})
 	}
 }

@@ -160,7 +160,7 @@ func (p *Playbook) decodeTargetRef(s *Step, a *hcl.Attribute) hcl.Diagnostics {
 	t := p.targets[name.Name]
 	if t == nil {
 		return hcl.Diagnostics{attrError(a, "Reference to undeclared target",
-			fmt.Sprintf("No target named %q is declared%s.", name.Name, didYouMean(name.Name, sortedKeys(p.targets))))}
+			fmt.Sprintf("No target named %q is declared.%s", name.Name, didYouMean(name.Name, sortedKeys(p.targets))))}
 	}
 	s.Target = t
 	return nil

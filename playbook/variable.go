@@ -151,7 +151,7 @@ func (p *Playbook) assignVariables(opts Options) (varValues, hcl.Diagnostics) {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Value for undeclared variable",
-				Detail: fmt.Sprintf("The option -var sets %q, but the playbook declares no such variable%s.",
+				Detail: fmt.Sprintf("The option -var sets %q, but the playbook declares no such variable.%s",
 					name, didYouMean(name, sortedKeys(p.vars))),
 			})
 			continue
