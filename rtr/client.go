@@ -167,3 +167,13 @@ func drain(body io.ReadCloser) {
 	_, _ = io.Copy(io.Discard, io.LimitReader(body, 64<<10))
 	_ = body.Close()
 }
+
+// Authenticate fetches the access token that every later call shares, so
+// that a caller can report bad credentials or an unreachable cloud before
+// any other work. Calls authenticate on their own when needed.
+func (c *Client) Authenticate(ctx context.Context) error {
+	if _, err := c.tokens.token(ctx); err != nil {
+		return fmt.Errorf("authenticate at %s: %w", c.baseURL, err)
+	}
+	return nil
+}

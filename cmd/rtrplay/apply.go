@@ -44,9 +44,9 @@ func (c *cli) apply(args []string) int {
 	fs.DurationVar(&f.requestTimeout, "request-timeout", 30*time.Second, "server-side wait of each batch command, 1s to 5m; slower hosts are polled")
 	fs.DurationVar(&f.pollInterval, "poll-interval", time.Second, "first wait between status polls; later waits grow")
 	fs.BoolVar(&f.deleteSessions, "delete-sessions", false, "close every host's session at the end instead of letting it expire")
-	path, ok := c.parseOneFile(fs, args)
+	path, code, ok := c.parseOneFile(fs, args)
 	if !ok {
-		return exitError
+		return code
 	}
 	if msg := f.check(); msg != "" {
 		fmt.Fprintf(c.stderr, "rtrplay apply: %s\n", msg)
@@ -93,8 +93,10 @@ func (f *applyFlags) check() string {
 		return fmt.Sprintf("-chunk-size %d is invalid; Falcon takes 1 to 10000 hosts per batch session", f.chunkSize)
 	case f.requestTimeout < time.Second || f.requestTimeout > 5*time.Minute:
 		return fmt.Sprintf("-request-timeout %s is invalid; the API takes 1s to 5m", f.requestTimeout)
-	case f.refreshInterval <= 0:
-		return fmt.Sprintf("-refresh-interval %s is invalid; use a positive duration such as 4m", f.refreshInterval)
+	case f.refreshInterval <= 0 || f.refreshInterval > 4*time.Minute:
+		// Falcon expires idle sessions after 5 or 10 minutes (sources
+		// differ), so a refresh must come well inside the shorter one.
+		return fmt.Sprintf("-refresh-interval %s is invalid; use a duration from 1s to 4m so that sessions do not expire", f.refreshInterval)
 	case f.pollInterval <= 0:
 		return fmt.Sprintf("-poll-interval %s is invalid; use a positive duration such as 1s", f.pollInterval)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -93,18 +94,45 @@ func (c *cli) newFlagSet(name, argsUsage string) *flag.FlagSet {
 	return fs
 }
 
-// parse parses flags and returns the one positional argument, the
-// playbook file.
-func (c *cli) parseOneFile(fs *flag.FlagSet, args []string) (string, bool) {
-	if err := fs.Parse(args); err != nil {
-		return "", false
+// parseOneFile parses flags and returns the one positional argument, the
+// playbook file. When it returns ok=false the command ends with code: 0
+// after -h, 1 after a usage error.
+func (c *cli) parseOneFile(fs *flag.FlagSet, args []string) (path string, code int, ok bool) {
+	if code, ok := c.parseFlags(fs, args); !ok {
+		return "", code, false
 	}
 	if fs.NArg() != 1 {
 		fmt.Fprintf(c.stderr, "rtrplay %s: expected one playbook file, got %d arguments\n", fs.Name(), fs.NArg())
+		for _, a := range fs.Args()[1:] {
+			if strings.HasPrefix(a, "-") {
+				fmt.Fprintf(c.stderr, "Options go before the playbook file: rtrplay %s %s %s\n", fs.Name(), a, fs.Arg(0))
+				break
+			}
+		}
 		fs.Usage()
-		return "", false
+		return "", exitError, false
 	}
-	return fs.Arg(0), true
+	return fs.Arg(0), exitOK, true
+}
+
+// parseFlags parses flags; -h ends the command with exit 0 after the usage
+// text, and a bad flag with exit 1.
+func (c *cli) parseFlags(fs *flag.FlagSet, args []string) (int, bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK, false
+		}
+		return exitError, false
+	}
+	return exitOK, true
+}
+
+// plural returns "1 host" or "2 hosts".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, noun)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // stringsFlag is a repeatable string flag such as -var.

@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
+	"strings"
 
 	"github.com/rtrplay/rtrplay/executor"
 	"github.com/rtrplay/rtrplay/playbook"
@@ -25,8 +28,11 @@ func (c *cli) loadAndResolve(ctx context.Context, path string, vars []string) (*
 	cfg.UserAgent = "rtrplay/" + version
 	cfg.Logger = c.logger()
 	client, err := rtr.New(ctx, cfg)
+	if err == nil {
+		err = client.Authenticate(ctx)
+	}
 	if err != nil {
-		fmt.Fprintf(c.stderr, "rtrplay: connect to Falcon: %v\n", err)
+		fmt.Fprintf(c.stderr, "rtrplay: connect to Falcon: %v\n%s", err, connectHint(err))
 		return nil, nil, nil, false
 	}
 	res, err := executor.Resolve(ctx, client, pb)
@@ -36,4 +42,19 @@ func (c *cli) loadAndResolve(ctx context.Context, path string, vars []string) (*
 		return nil, nil, nil, false
 	}
 	return pb, client, res, true
+}
+
+// connectHint suggests what to check after a failed connection that is not
+// a credentials problem, whose error already names the variables.
+func connectHint(err error) string {
+	var netErr *net.OpError
+	switch {
+	case errors.Is(err, rtr.ErrCredentialsRejected):
+		return ""
+	case errors.As(err, &netErr):
+		return "Check FALCON_BASE_URL or FALCON_CLOUD, and that this machine can reach that address.\n"
+	case strings.Contains(err.Error(), "HTTP request to an HTTPS server"):
+		return "The server speaks HTTPS: use an https:// URL in FALCON_BASE_URL.\n"
+	}
+	return ""
 }

@@ -354,7 +354,7 @@ func TestSessionRefreshKeepsRunAlive(t *testing.T) {
 		wantExit int
 	}{
 		{"refreshed", "250ms", exitOK},
-		{"never refreshed", "1h", exitFailed},
+		{"never refreshed", "4m", exitFailed},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

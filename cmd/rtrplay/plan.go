@@ -14,9 +14,9 @@ func (c *cli) plan(args []string) int {
 	fs := c.newFlagSet("plan", "FILE")
 	var vars stringsFlag
 	fs.Var(&vars, "var", "set a variable, NAME=VALUE (repeatable)")
-	path, ok := c.parseOneFile(fs, args)
+	path, code, ok := c.parseOneFile(fs, args)
 	if !ok {
-		return exitError
+		return code
 	}
 	ctx := context.Background()
 	pb, client, res, ok := c.loadAndResolve(ctx, path, vars)
@@ -31,7 +31,7 @@ func (c *cli) plan(args []string) int {
 // writePlan prints the plan in the manner of Terraform: one block per step
 // with its tier, command and host count, destructive steps marked.
 func writePlan(w io.Writer, plan *playbook.Plan, hosts int) {
-	fmt.Fprintf(w, "Playbook %q on %d hosts:\n\n", plan.Playbook, hosts)
+	fmt.Fprintf(w, "Playbook %q on %s:\n\n", plan.Playbook, plural(hosts, "host"))
 	for _, s := range plan.Steps {
 		mark := "  "
 		if s.Destructive {

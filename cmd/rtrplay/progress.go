@@ -25,8 +25,8 @@ type progressView struct {
 // stepBar counts with atomics because mpb renders decorators on its own
 // goroutine, which must not wait for the view's lock.
 type stepBar struct {
-	bar                     *mpb.Bar
-	failed, queued, skipped atomic.Int64
+	bar                              *mpb.Bar
+	failed, unknown, queued, skipped atomic.Int64
 }
 
 func newProgressView(w io.Writer) *progressView {
@@ -41,8 +41,10 @@ func (v *progressView) handle(e executor.Event) {
 	case executor.HostStepFinished:
 		if sb := v.bar(e.Step); sb != nil {
 			switch e.State {
-			case executor.StateFailed, executor.StateUnknown:
+			case executor.StateFailed:
 				sb.failed.Add(1)
+			case executor.StateUnknown:
+				sb.unknown.Add(1)
 			case executor.StateQueued:
 				sb.queued.Add(1)
 			case executor.StateSkipped:
@@ -73,7 +75,8 @@ func (v *progressView) bar(step string) *stepBar {
 func (v *progressView) addBar(step string, hosts int) {
 	sb := &stepBar{}
 	status := func(decor.Statistics) string {
-		return fmt.Sprintf("failed %d  queued %d  skipped %d", sb.failed.Load(), sb.queued.Load(), sb.skipped.Load())
+		return fmt.Sprintf("failed %d  unknown %d  queued %d  skipped %d",
+			sb.failed.Load(), sb.unknown.Load(), sb.queued.Load(), sb.skipped.Load())
 	}
 	sb.bar = v.p.AddBar(int64(hosts),
 		mpb.PrependDecorators(decor.Name(step, decor.WCSyncSpaceR), decor.CountersNoUnit("%d/%d hosts", decor.WCSyncSpace)),

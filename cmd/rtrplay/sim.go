@@ -26,8 +26,8 @@ func (c *cli) sim(args []string) int {
 	uploadDelay := fs.Duration("upload-delay", 1500*time.Millisecond, "time before a retrieved file is ready")
 	containDelay := fs.Duration("contain-delay", time.Second, "time a host stays containment_pending")
 	stateDir := fs.String("state-dir", "", "directory for the CA certificate (default: a new temporary directory)")
-	if err := fs.Parse(args); err != nil {
-		return exitError
+	if code, ok := c.parseFlags(fs, args); !ok {
+		return code
 	}
 	if fs.NArg() != 0 {
 		fmt.Fprintf(c.stderr, "rtrplay sim: unexpected argument %q\n", fs.Arg(0))

@@ -12,14 +12,15 @@ func (c *cli) validate(args []string) int {
 	fs := c.newFlagSet("validate", "FILE")
 	var vars stringsFlag
 	fs.Var(&vars, "var", "set a variable, NAME=VALUE (repeatable)")
-	path, ok := c.parseOneFile(fs, args)
+	path, code, ok := c.parseOneFile(fs, args)
 	if !ok {
-		return exitError
+		return code
 	}
 	pb, diags := playbook.Load(path, playbook.Options{Vars: vars, Getenv: c.getenv})
 	if writeDiagnostics(c.stderr, diags) || pb == nil {
 		return exitError
 	}
-	fmt.Fprintf(c.stdout, "%s: playbook %q is valid: %d targets, %d steps.\n", path, pb.Name, len(pb.Targets), len(pb.Steps))
+	fmt.Fprintf(c.stdout, "%s: playbook %q is valid: %s, %s.\n", path, pb.Name,
+		plural(len(pb.Targets), "target"), plural(len(pb.Steps), "step"))
 	return exitOK
 }

@@ -33,9 +33,9 @@ func (v *textView) handle(e executor.Event) {
 func eventLine(e executor.Event) (string, bool) {
 	switch e := e.(type) {
 	case executor.RunStarted:
-		return fmt.Sprintf("Running %q on %d hosts; evidence in %s", e.Playbook, e.Hosts, e.RunDir), true
+		return fmt.Sprintf("Running %q on %s; evidence in %s", e.Playbook, plural(e.Hosts, "host"), e.RunDir), true
 	case executor.SessionOpened:
-		line := fmt.Sprintf("session %s: %d of %d hosts connected", e.BatchID, e.Connected, e.Hosts)
+		line := fmt.Sprintf("session %s: %d of %s connected", e.BatchID, e.Connected, plural(e.Hosts, "host"))
 		if e.Queued > 0 {
 			line += fmt.Sprintf(", %d queued", e.Queued)
 		}
