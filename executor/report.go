@@ -33,7 +33,7 @@ type Report struct {
 
 	Playbook PlaybookInfo `json:"playbook"`
 	// Variables holds each variable's value, sensitive ones redacted.
-	Variables map[string]string `json:"variables"`
+	Variables map[string]any `json:"variables"`
 	// InputsSHA256 hashes the playbook text and the redacted variables.
 	InputsSHA256 string `json:"inputs_sha256"`
 
@@ -108,7 +108,7 @@ type Manifest struct {
 // InputsHash hashes the playbook text and its redacted variables, so that
 // two runs with the same inputs have the same hash and no secret can be
 // recovered from it.
-func InputsHash(source []byte, vars map[string]string) string {
+func InputsHash(source []byte, vars map[string]any) string {
 	h := sha256.New()
 	h.Write(source)
 	h.Write([]byte{0})

@@ -131,6 +131,7 @@ func (p *Playbook) decode(blocks hcl.Blocks, opts Options) hcl.Diagnostics {
 	for _, b := range blocks.OfType("target") {
 		diags = append(diags, p.addTarget(b)...)
 	}
+	diags = append(diags, p.checkQueueOffline()...)
 	var steps []*Step
 	for _, b := range blocks {
 		kind, ok := kindOfBlockType(b.Type)

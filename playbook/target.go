@@ -151,3 +151,26 @@ func (p *Playbook) varObject() cty.Value {
 	}
 	return cty.ObjectVal(vals)
 }
+
+// checkQueueOffline warns when targets disagree on queue_offline: hosts
+// share one session, so queueing is on only when every target asks for it.
+func (p *Playbook) checkQueueOffline() hcl.Diagnostics {
+	var on, off []*Target
+	for _, t := range p.Targets {
+		if t.QueueOffline {
+			on = append(on, t)
+		} else {
+			off = append(off, t)
+		}
+	}
+	if len(on) == 0 || len(off) == 0 {
+		return nil
+	}
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagWarning,
+		Summary:  "queue_offline is ignored",
+		Detail: fmt.Sprintf("Target %q sets queue_offline, but target %q does not. All targets share one session per host, "+
+			"so commands are queued for offline hosts only when every target sets queue_offline = true.", on[0].Name, off[0].Name),
+		Subject: on[0].DeclRange.Ptr(),
+	}}
+}

@@ -1,6 +1,7 @@
 package playbook
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
 )
 
 // Variable is a declared input of the playbook.
@@ -253,16 +255,26 @@ func (v *Variable) validate(ctx *hcl.EvalContext, val cty.Value) hcl.Diagnostics
 // Value returns the value the variable has in this run.
 func (p *Playbook) Value(name string) cty.Value { return p.values[name] }
 
-// RedactedVariables returns each variable's value as text, with sensitive
-// values replaced, for reports and for the run's input hash.
-func (p *Playbook) RedactedVariables() map[string]string {
-	out := make(map[string]string, len(p.vars))
+// RedactedVariables returns each variable's value as JSON data, with
+// sensitive values replaced, for reports and for the run's input hash.
+func (p *Playbook) RedactedVariables() map[string]any {
+	out := make(map[string]any, len(p.vars))
 	for name, v := range p.vars {
 		if v.Sensitive {
-			out[name] = "(sensitive)"
+			out[name] = redactedText
 			continue
 		}
-		out[name] = fmt.Sprint(ctyDisplay(p.values[name]))
+		val := p.values[name]
+		if val == cty.NilVal || !val.IsWhollyKnown() {
+			out[name] = nil
+			continue
+		}
+		data, err := ctyjson.Marshal(val, val.Type())
+		if err != nil {
+			out[name] = fmt.Sprint(ctyDisplay(val))
+			continue
+		}
+		out[name] = json.RawMessage(data)
 	}
 	return out
 }

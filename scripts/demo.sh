@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts the Falcon API emulator with the demo fleet, applies the
-# containment playbook to it, shows the fleet's compromised host before and
-# after, and stops the emulator. Run from the repository root (make demo).
+# containment playbook to it, lists the evidence it collected, and stops the
+# emulator. Run from the repository root (make demo).
 set -euo pipefail
 
 bin=${RTRPLAY_BIN:-bin/rtrplay}
