@@ -54,7 +54,12 @@ func (p *Playbook) checkStatic(s *Step) hcl.Diagnostics {
 	var renderDiags hcl.Diagnostics
 	switch {
 	case s.Kind == KindCommand && s.Command != nil:
-		_, _, renderDiags = renderTemplate(s.Command, ctx)
+		var r Rendered
+		var known bool
+		r, known, renderDiags = renderTemplate(s.Command, ctx)
+		if known && !renderDiags.HasErrors() {
+			renderDiags = append(renderDiags, s.checkArgCount(r)...)
+		}
 	case s.Kind == KindRunscript && s.Script != nil:
 		_, _, renderDiags = s.scriptCommand(ctx)
 	case s.Kind == KindGet && s.Path != nil:
@@ -238,4 +243,19 @@ func (p *Playbook) suggestStep(addr string) string {
 		return fmt.Sprintf(" Did you mean %q?", kind+"."+n)
 	}
 	return ""
+}
+
+// checkArgCount rejects a command with more positional arguments than RTR
+// accepts, which would fail on every host with error 40012. The usual cause
+// is a path with spaces written without quotes.
+func (s *Step) checkArgCount(r Rendered) hcl.Diagnostics {
+	max := s.Resolved.MaxArgs
+	args := s.Resolved.PositionalArgs(r.Text)
+	if max == 0 || len(args) <= max {
+		return nil
+	}
+	return hcl.Diagnostics{exprError(s.Command, "Too many arguments",
+		fmt.Sprintf("%s takes at most %d positional arguments, but %q has %d, so RTR would reject it "+
+			"with error 40012. Put an argument that contains spaces in double quotes.",
+			s.Resolved.Name, max, r.Display, len(args)))}
 }

@@ -62,7 +62,10 @@ type Command struct {
 	Tier        Tier     `json:"tier"`
 	Platforms   []string `json:"platforms"`
 	Destructive bool     `json:"destructive"`
-	Syntax      string   `json:"syntax"`
+	// MaxArgs is the most positional arguments the command takes, or 0 when
+	// the catalog does not say. RTR answers more with error 40012.
+	MaxArgs int    `json:"max_args,omitempty"`
+	Syntax  string `json:"syntax"`
 }
 
 // HasPlatform reports whether the command exists on platform ("windows",
@@ -176,4 +179,64 @@ func hasFlag(words []string, flag string) bool {
 		}
 	}
 	return false
+}
+
+// Tokenize splits a command string into words as RTR does: spaces separate
+// words, except inside double or single quotes and triple-backtick blocks,
+// whose quote characters are removed. A flag such as -Raw=```a b``` stays
+// one word.
+func Tokenize(command string) []string {
+	var words []string
+	var cur strings.Builder
+	inWord := false
+	for i := 0; i < len(command); i++ {
+		c := command[i]
+		switch {
+		case strings.HasPrefix(command[i:], "```"):
+			end := strings.Index(command[i+3:], "```")
+			if end < 0 {
+				end = len(command) - i - 3
+			}
+			cur.WriteString(command[i+3 : i+3+end])
+			i += 3 + end + 2
+			inWord = true
+		case c == '"' || c == '\'':
+			end := strings.IndexByte(command[i+1:], c)
+			if end < 0 {
+				end = len(command) - i - 1
+			}
+			cur.WriteString(command[i+1 : i+1+end])
+			i += end + 1
+			inWord = true
+		case c == ' ' || c == '\t':
+			if inWord {
+				words = append(words, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		default:
+			cur.WriteByte(c)
+			inWord = true
+		}
+	}
+	if inWord {
+		words = append(words, cur.String())
+	}
+	return words
+}
+
+// PositionalArgs returns the arguments of a resolved command string that
+// are not flags: the words after the command's name that do not start
+// with "-".
+func (r Resolved) PositionalArgs(command string) []string {
+	words := Tokenize(command)
+	skip := len(strings.Fields(r.Name))
+	var args []string
+	for i, w := range words {
+		if i < skip || strings.HasPrefix(w, "-") {
+			continue
+		}
+		args = append(args, w)
+	}
+	return args
 }

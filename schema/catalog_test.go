@@ -92,3 +92,33 @@ func TestSchemasCompile(t *testing.T) {
 		})
 	}
 }
+
+func TestPositionalArgs(t *testing.T) {
+	cases := []struct {
+		command string
+		want    int
+	}{
+		{`ls`, 0},
+		{`ls C:\Windows`, 1},
+		{`filehash /Users/a/Quarterly Review.key`, 2},
+		{`filehash "/Users/a/Quarterly Review.key"`, 1},
+		{`rm 'C:\a b' -Force`, 1},
+		{"reg query HKLM\\Software Value", 2},
+		{"runscript -Raw=```Get-Process -Name x```", 0},
+	}
+	c, err := Commands()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range cases {
+		t.Run(tc.command, func(t *testing.T) {
+			r, err := c.Lookup(tc.command)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := r.PositionalArgs(tc.command); len(got) != tc.want {
+				t.Errorf("PositionalArgs = %q, want %d", got, tc.want)
+			}
+		})
+	}
+}
