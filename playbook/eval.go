@@ -120,6 +120,9 @@ func (p *Playbook) EvalWhen(s *Step, scope HostScope) (bool, hcl.Diagnostics) {
 // EvalCommand returns the command string that a command or runscript step
 // sends to one host.
 func (p *Playbook) EvalCommand(s *Step, scope HostScope) (Rendered, hcl.Diagnostics) {
+	if !s.complete() {
+		return Rendered{}, incompleteStep(s)
+	}
 	ctx := p.evalContext(&scope)
 	var (
 		text  Rendered
@@ -148,6 +151,9 @@ func (p *Playbook) EvalCommand(s *Step, scope HostScope) (Rendered, hcl.Diagnost
 // EvalPath returns the remote path that a get step retrieves from one host,
 // unquoted.
 func (p *Playbook) EvalPath(s *Step, scope HostScope) (Rendered, hcl.Diagnostics) {
+	if !s.complete() {
+		return Rendered{}, incompleteStep(s)
+	}
 	r, known, diags := renderPlain(s.Path, p.evalContext(&scope))
 	if diags.HasErrors() {
 		return Rendered{}, diags
@@ -163,6 +169,9 @@ func (p *Playbook) EvalPath(s *Step, scope HostScope) (Rendered, hcl.Diagnostics
 // text itself when it can be known before running, otherwise the source
 // expression, and whether it is known.
 func (p *Playbook) PlanText(s *Step) (string, bool) {
+	if !s.complete() {
+		return "(invalid step)", false
+	}
 	ctx := p.evalContext(nil)
 	var (
 		text  Rendered
@@ -201,4 +210,23 @@ func describe(v cty.Value) string {
 	default:
 		return "a " + v.Type().FriendlyName()
 	}
+}
+
+// complete reports whether the step has the expression its kind needs; a
+// step decoded with errors may lack it.
+func (s *Step) complete() bool {
+	switch s.Kind {
+	case KindCommand:
+		return s.Command != nil
+	case KindGet:
+		return s.Path != nil
+	case KindRunscript:
+		return s.Script != nil
+	}
+	return true
+}
+
+func incompleteStep(s *Step) hcl.Diagnostics {
+	return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid step",
+		Detail: s.Addr() + " has errors; run rtrplay validate.", Subject: s.DeclRange.Ptr()}}
 }
