@@ -548,3 +548,63 @@ func check7zProgram(t *testing.T, archive string) {
 		t.Errorf("%s t -pwrong %s succeeded, want a failure:\n%s", prog, archive, out)
 	}
 }
+
+func TestTriageAcrossPlatforms(t *testing.T) {
+	srv := startSim(t, "demo", sim.Options{})
+	before := snapshotJSON(t, srv.Fleet())
+	runDir := filepath.Join(t.TempDir(), "out")
+	res := runCLI(t, srv, "apply", "-run-dir", runDir, "-poll-interval", "100ms", "../../examples/playbooks/triage.hcl")
+	if res.exit != exitOK {
+		t.Fatalf("exit = %d, want 0 (read-only, no approval needed)\nstdout:\n%s\nstderr:\n%s", res.exit, res.stdout, res.stderr)
+	}
+	if diffs := diffJSON("", before, snapshotJSON(t, srv.Fleet())); len(diffs) > 0 {
+		t.Errorf("a read-only playbook changed the fleet: %v", diffs)
+	}
+	var rep runReport
+	readJSON(t, filepath.Join(runDir, "run.json"), &rep)
+	for _, h := range rep.Hosts {
+		windows := strings.HasPrefix(h.Hostname, "WIN-")
+		want := map[string]string{"step.processes": "succeeded", "step.run_keys": "skipped", "get.hosts_windows": "skipped",
+			"get.hosts_unix": "succeeded", "step.passwd": "succeeded"}
+		if windows {
+			want = map[string]string{"step.processes": "succeeded", "step.run_keys": "succeeded",
+				"get.hosts_windows": "succeeded", "get.hosts_unix": "skipped", "step.passwd": "skipped"}
+		}
+		for step, state := range want {
+			if got := h.Steps[step].State; got != state {
+				t.Errorf("%s %s = %s (%s), want %s", h.Hostname, step, got, h.Steps[step].Reason, state)
+			}
+		}
+	}
+	var m manifestFile
+	readJSON(t, filepath.Join(runDir, "manifest.json"), &m)
+	if len(m.Files) != len(rep.Hosts) {
+		t.Errorf("manifest lists %d files, want one hosts file per host (%d)", len(m.Files), len(rep.Hosts))
+	}
+}
+
+func TestPlanShowsTiersAndHosts(t *testing.T) {
+	srv := startSim(t, "outbreak", sim.Options{})
+	res := runCLI(t, srv, "plan", containmentPlaybook)
+	if res.exit != exitOK {
+		t.Fatalf("exit = %d\n%s", res.exit, res.stderr)
+	}
+	for _, want := range []string{
+		`Playbook "contain-implant" on 3 hosts:`,
+		"  step.processes (read-only)",
+		"! step.stop (active-responder)",
+		"! runscript.verify (admin)",
+		"! contain.isolate (active-responder)",
+		`rm "C:\ProgramData\Vendor App\updater64.exe"`,
+		"(known after apply)",
+		"up to 3 (target.windows), where its condition holds",
+		"Plan: 9 steps, 5 destructive (marked !).",
+	} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("plan lacks %q:\n%s", want, res.stdout)
+		}
+	}
+	if n := len(srv.Commands()); n != 0 {
+		t.Errorf("plan sent %d commands to hosts, want none", n)
+	}
+}
