@@ -47,6 +47,9 @@ func (r *runner) runCommand(ctx context.Context, s *playbook.Step, g *group) {
 		OptionalHosts: hostIDs(g.hosts),
 		Timeout:       timeout,
 		HostTimeout:   hostTimeout(timeout),
+		// Falcon queues a command for an offline host only when asked.
+		PersistAll: r.queueOffline(),
+		Repeatable: !s.Destructive(),
 	}
 	var results map[string]rtr.HostResult
 	var err error

@@ -95,6 +95,10 @@ type BatchCommandRequest struct {
 	// is each host's budget, below Timeout.
 	Timeout     time.Duration
 	HostTimeout time.Duration
+	// Repeatable marks a command that is safe to run twice, such as a
+	// read-only one: after a 5xx or a dropped connection it is sent again
+	// instead of being reported with ErrOutcomeUnknown.
+	Repeatable bool
 }
 
 // BatchCommand runs a command through tier's batch endpoint and returns
@@ -122,7 +126,7 @@ func (c *Client) BatchCommand(ctx context.Context, tier Tier, req BatchCommandRe
 	}{req.BaseCommand, req.BatchID, req.CommandString, req.OptionalHosts, req.PersistAll}
 	r := &request{
 		method: http.MethodPost, path: path, query: query, body: body,
-		ok: []int{http.StatusCreated}, serverTimeout: req.Timeout,
+		ok: []int{http.StatusCreated}, serverTimeout: req.Timeout, repeatable: req.Repeatable,
 	}
 	return c.combinedHosts(ctx, r, nil)
 }

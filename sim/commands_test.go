@@ -321,7 +321,8 @@ func TestBatchCommandHostStates(t *testing.T) {
 		wantCode   int
 		wantStdout string
 	}{
-		{name: "queued session of offline host", setup: func() {}, aid: hr, wantQueued: true},
+		{name: "queued session of offline host", setup: func() {}, aid: hr, wantCode: 40407},
+		{name: "queued session with persist_all", setup: func() {}, persistAll: true, aid: hr, wantQueued: true},
 		{name: "online host", setup: func() {}, aid: fin, wantStdout: `C:\`},
 		{name: "host gone offline", setup: func() { finHost.SetOnline(false) }, aid: fin, wantCode: 40407},
 		{name: "host gone offline with persist_all", setup: func() {}, persistAll: true, aid: fin, wantQueued: true},

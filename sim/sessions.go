@@ -254,8 +254,12 @@ func (s *Server) checkSession(sess *session, persist bool, now time.Time) (queue
 		return false, &errNoSession
 	}
 	info := sess.host.Info()
+	// A command waits in the queue only when the request asks for it with
+	// persist_all. The reference does not say whether a session opened with
+	// queue_offline queues commands without it; requiring persist_all is
+	// the reading hardest on a client.
 	switch {
-	case !info.Online && (sess.offlineQueued || persist):
+	case !info.Online && persist:
 		return true, nil
 	case !info.Online:
 		return false, &errSensorOffline
