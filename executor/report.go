@@ -48,6 +48,9 @@ type Report struct {
 	Batches  []BatchInfo    `json:"batches"`
 	Hosts    []HostReport   `json:"hosts"`
 	Outputs  map[string]any `json:"outputs,omitempty"`
+	// EvidenceErrors lists outputs that ran but could not be stored; any
+	// entry fails the run.
+	EvidenceErrors []string `json:"evidence_errors,omitempty"`
 }
 
 // Tool names the program that wrote the report.
@@ -153,7 +156,13 @@ func (r *runner) buildReport() *Report {
 		rep.Hosts = append(rep.Hosts, hr)
 	}
 	rep.Outputs = r.outputs()
+	r.mu.Lock()
+	rep.EvidenceErrors = slices.Clone(r.evidenceErrors)
+	r.mu.Unlock()
 	rep.Status, rep.ExitCode = r.status(rep.Counts, rep.Sessions)
+	if len(rep.EvidenceErrors) > 0 && rep.ExitCode != 1 {
+		rep.Status, rep.ExitCode = RunFailed, 2
+	}
 	return rep
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -96,6 +97,8 @@ type runner struct {
 	mu       sync.Mutex
 	results  map[string]map[string]*HostStepResult // step address -> host id
 	manifest []ManifestEntry
+	// evidenceErrors lists outputs that could not be stored.
+	evidenceErrors []string
 
 	stopped   atomic.Bool
 	stopOnce  sync.Once
@@ -260,7 +263,14 @@ func (r *runner) finish(s *playbook.Step, h *hostState, res HostStepResult) {
 	}
 	if res.ran || res.stdout != "" || res.stderr != "" {
 		if err := r.dir.writeOutput(h.Host, s.Addr(), &res); err != nil {
+			// The command ran, but its evidence is lost: say so on the
+			// result and fail the run, whatever the host's state.
 			r.opts.Logger.Error("write step output", "step", s.Addr(), "host", h.ID, "err", err)
+			note := "output not stored: " + err.Error()
+			res.Reason = strings.TrimPrefix(res.Reason+"; "+note, "; ")
+			r.mu.Lock()
+			r.evidenceErrors = append(r.evidenceErrors, fmt.Sprintf("%s on %s: %s", s.Addr(), h.Hostname, note))
+			r.mu.Unlock()
 		}
 	}
 	r.mu.Lock()

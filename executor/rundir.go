@@ -1,6 +1,8 @@
 package executor
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -72,15 +74,30 @@ func (d *runDir) close() {
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
+// maxNameLength bounds one path element well below the 255 bytes that
+// common file systems allow, leaving room for suffixes such as ".7z".
+const maxNameLength = 120
+
 // safeName turns a name from a host or a playbook into one path element
-// that cannot leave its directory.
+// that cannot leave its directory and fits any common file system. A name
+// that is too long keeps its start and extension, with a hash of the whole
+// name in between, so distinct names stay distinct.
 func safeName(s string) string {
 	s = unsafeName.ReplaceAllString(s, "_")
 	s = strings.Trim(s, ".")
 	if s == "" {
 		return "_"
 	}
-	return s
+	if len(s) <= maxNameLength {
+		return s
+	}
+	sum := sha256.Sum256([]byte(s))
+	ext := filepath.Ext(s)
+	if len(ext) > 16 {
+		ext = ""
+	}
+	keep := maxNameLength - len(ext) - 17
+	return s[:keep] + "~" + hex.EncodeToString(sum[:8]) + ext
 }
 
 // hostDir is the directory of a host, relative to the run directory.
