@@ -24,14 +24,17 @@ func rtrTier(t schema.Tier) rtr.Tier {
 // requestTimeout is the server-side wait of a step's batch command: the
 // run's RequestTimeout, shortened for steps whose own timeout is shorter.
 func (r *runner) requestTimeout(s *playbook.Step) time.Duration {
-	return min(r.opts.RequestTimeout, s.Timeout, 5*time.Minute)
+	d := min(r.opts.RequestTimeout, s.Timeout, 5*time.Minute).Truncate(time.Second)
+	// The API takes whole seconds, and the host timeout needs a second
+	// below the request's.
+	return max(d, 2*time.Second)
 }
 
 // hostTimeout is the per-host budget inside the request, kept below the
 // request timeout as the API requires.
 func hostTimeout(request time.Duration) time.Duration {
-	if request <= 2*time.Second {
-		return request / 2
+	if request <= 3*time.Second {
+		return request - time.Second
 	}
 	return request - 2*time.Second
 }

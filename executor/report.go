@@ -172,7 +172,7 @@ func (r *runner) status(counts, sessions map[State]int) (RunStatus, int) {
 	switch {
 	case r.stopped.Load():
 		return RunInterrupted, 1
-	case counts[StateFailed] > 0 || counts[StateUnknown] > 0 || sessions[StateFailed] > 0:
+	case counts[StateFailed] > 0 || counts[StateUnknown] > 0 || sessions[StateFailed] > 0 || r.noBatch():
 		return RunFailed, 2
 	case counts[StateQueued] > 0:
 		return RunQueued, 3
@@ -208,4 +208,15 @@ func compare(a, b string) int {
 		return 1
 	}
 	return 0
+}
+
+// noBatch reports whether a chunk got no batch session, so that nothing at
+// all could be sent to its hosts, queued or not.
+func (r *runner) noBatch() bool {
+	for _, b := range r.batches {
+		if b.id == "" {
+			return true
+		}
+	}
+	return false
 }

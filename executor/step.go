@@ -126,8 +126,8 @@ func sessionBlocks(h *hostState) (HostStepResult, bool) {
 	if h.batch == nil || h.batch.id == "" {
 		// Falcon returns 404 without a batch id when no host of a chunk
 		// initialises, even if it queued some: nothing can be sent to them.
-		return HostStepResult{State: StateFailed,
-			Reason: "no batch session: no host of this chunk initialised, so there is nothing to send commands through"}, true
+		return HostStepResult{State: StateSkipped,
+			Reason: "no hosts reachable: Falcon opened no batch session because no host of this chunk initialised"}, true
 	}
 	return HostStepResult{}, false
 }

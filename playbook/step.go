@@ -122,7 +122,7 @@ func (p *Playbook) decodeStep(kind Kind, b *hcl.Block) (*Step, hcl.Diagnostics) 
 		diags = append(diags, decodeStatic(a, cty.String, ctx, func(v cty.Value) { s.Description = v.AsString() })...)
 	}
 	if a, ok := attrs["timeout"]; ok {
-		diags = append(diags, decodeDuration(a, ctx, &s.Timeout)...)
+		diags = append(diags, decodeStepTimeout(a, ctx, &s.Timeout)...)
 	}
 	if a, ok := attrs["when"]; ok {
 		s.When = a.Expr
@@ -195,6 +195,27 @@ func decodeDuration(a *hcl.Attribute, ctx *hcl.EvalContext, dst *time.Duration) 
 	if err != nil || d <= 0 {
 		return append(diags, attrError(a, "Invalid duration",
 			fmt.Sprintf("The value %q is not a positive duration; write a number with a unit, such as \"90s\" or \"5m\".", text)))
+	}
+	*dst = d
+	return diags
+}
+
+// maxStepTimeout bounds a step's timeout. Falcon keeps queued commands for
+// seven days but a run that waits on one host for more than a day is a
+// mistake more often than not.
+const maxStepTimeout = 24 * time.Hour
+
+// decodeStepTimeout reads a step's timeout, which is also sent to scripts
+// as -Timeout in whole seconds, so it must be a whole number of seconds.
+func decodeStepTimeout(a *hcl.Attribute, ctx *hcl.EvalContext, dst *time.Duration) hcl.Diagnostics {
+	var d time.Duration
+	diags := decodeDuration(a, ctx, &d)
+	if diags.HasErrors() {
+		return diags
+	}
+	if d < 2*time.Second || d > maxStepTimeout || d%time.Second != 0 {
+		return append(diags, attrError(a, "Invalid timeout",
+			fmt.Sprintf("The timeout %s must be a whole number of seconds from 2s to 24h, such as \"90s\" or \"5m\".", d)))
 	}
 	*dst = d
 	return diags

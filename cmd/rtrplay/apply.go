@@ -41,7 +41,7 @@ func (c *cli) apply(args []string) int {
 	fs.IntVar(&f.parallelism, "parallelism", 10, "batch requests in flight at once")
 	fs.IntVar(&f.chunkSize, "chunk-size", 10000, "most hosts in one batch session (Falcon's limit is 10000)")
 	fs.DurationVar(&f.refreshInterval, "refresh-interval", 4*time.Minute, "how often batch sessions are refreshed")
-	fs.DurationVar(&f.requestTimeout, "request-timeout", 30*time.Second, "server-side wait of each batch command, 1s to 5m; slower hosts are polled")
+	fs.DurationVar(&f.requestTimeout, "request-timeout", 30*time.Second, "server-side wait of each batch command, whole seconds from 2s to 5m; slower hosts are polled")
 	fs.DurationVar(&f.pollInterval, "poll-interval", time.Second, "first wait between status polls; later waits grow")
 	fs.BoolVar(&f.deleteSessions, "delete-sessions", false, "close every host's session at the end instead of letting it expire")
 	path, code, ok := c.parseOneFile(fs, args)
@@ -91,9 +91,11 @@ func (f *applyFlags) check() string {
 		return fmt.Sprintf("-parallelism %d is invalid; use 1 or more", f.parallelism)
 	case f.chunkSize < 1 || f.chunkSize > 10000:
 		return fmt.Sprintf("-chunk-size %d is invalid; Falcon takes 1 to 10000 hosts per batch session", f.chunkSize)
-	case f.requestTimeout < time.Second || f.requestTimeout > 5*time.Minute:
-		return fmt.Sprintf("-request-timeout %s is invalid; the API takes 1s to 5m", f.requestTimeout)
-	case f.refreshInterval <= 0 || f.refreshInterval > 4*time.Minute:
+	case f.requestTimeout < 2*time.Second || f.requestTimeout > 5*time.Minute || f.requestTimeout%time.Second != 0:
+		// The API takes whole seconds up to 5m, and the per-host timeout
+		// must fit a second below the request's.
+		return fmt.Sprintf("-request-timeout %s is invalid; use whole seconds from 2s to 5m", f.requestTimeout)
+	case f.refreshInterval < time.Second || f.refreshInterval > 4*time.Minute:
 		// Falcon expires idle sessions after 5 or 10 minutes (sources
 		// differ), so a refresh must come well inside the shorter one.
 		return fmt.Sprintf("-refresh-interval %s is invalid; use a duration from 1s to 4m so that sessions do not expire", f.refreshInterval)

@@ -353,12 +353,12 @@ func TestSessionRefreshKeepsRunAlive(t *testing.T) {
 		refresh  string
 		wantExit int
 	}{
-		{"refreshed", "250ms", exitOK},
+		{"refreshed", "1s", exitOK},
 		{"never refreshed", "4m", exitFailed},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := startSim(t, "demo", sim.Options{SessionTTL: time.Second, UploadDelay: 1500 * time.Millisecond})
+			srv := startSim(t, "demo", sim.Options{SessionTTL: 2 * time.Second, UploadDelay: 3 * time.Second})
 			runDir := filepath.Join(t.TempDir(), "out")
 			res := runCLI(t, srv, applyArgs(runDir, "-refresh-interval", tc.refresh)...)
 			if res.exit != tc.wantExit {

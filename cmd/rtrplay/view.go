@@ -35,7 +35,11 @@ func eventLine(e executor.Event) (string, bool) {
 	case executor.RunStarted:
 		return fmt.Sprintf("Running %q on %s; evidence in %s", e.Playbook, plural(e.Hosts, "host"), e.RunDir), true
 	case executor.SessionOpened:
-		line := fmt.Sprintf("session %s: %d of %s connected", e.BatchID, e.Connected, plural(e.Hosts, "host"))
+		id := e.BatchID
+		if id == "" {
+			id = "(none opened)"
+		}
+		line := fmt.Sprintf("session %s: %d of %s connected", id, e.Connected, plural(e.Hosts, "host"))
 		if e.Queued > 0 {
 			line += fmt.Sprintf(", %d queued", e.Queued)
 		}
