@@ -3,6 +3,7 @@ package playbook
 import (
 	"fmt"
 	"strings"
+	"unicode"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -185,6 +186,9 @@ func renderTemplate(expr hcl.Expression, ctx *hcl.EvalContext) (Rendered, bool, 
 		return Rendered{}, false, diags
 	}
 	out, err := quoteCommand(segs)
+	if err == nil {
+		err = checkText(out.Text)
+	}
 	if err != nil {
 		return Rendered{}, false, diags.Append(exprError(expr, "Value cannot be quoted safely", err.Error()+"."))
 	}
@@ -215,6 +219,9 @@ func renderPlain(expr hcl.Expression, ctx *hcl.EvalContext) (Rendered, bool, hcl
 		}
 		if !known {
 			return Rendered{}, false, diags
+		}
+		if err := checkText(s); err != nil {
+			return Rendered{}, false, diags.Append(exprError(part, "Invalid value", err.Error()+"."))
 		}
 		text.WriteString(s)
 		if sensitive {
@@ -344,6 +351,27 @@ func closeAt(chars []qchar, from int, delim string) int {
 	return -1
 }
 
+// isControl reports ASCII control characters other than tab, line feed and
+// carriage return, which have their own messages.
+func isControl(c byte) bool {
+	return (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f
+}
+
+// checkText rejects text that would reach a host or a terminal looking
+// different from what it is: control characters, and Unicode format
+// characters such as the right-to-left override.
+func checkText(s string) error {
+	for _, r := range s {
+		if r == '\t' || r == '\n' || r == '\r' {
+			continue
+		}
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return fmt.Errorf("the value contains the character %U, which is invisible or changes how text displays", r)
+		}
+	}
+	return nil
+}
+
 func hasInterpolated(chars []qchar, c byte) bool {
 	for _, q := range chars {
 		if q.interp && q.c == c {
@@ -385,6 +413,9 @@ func scanArg(out *dualBuilder, chars []qchar, i int) (int, error) {
 			}
 			i, userQuoted = end+1, true
 		default:
+			if q.interp && isControl(q.c) {
+				return 0, fmt.Errorf("a value contains the control character %q, which cannot be sent in an RTR command", q.c)
+			}
 			if q.interp {
 				switch q.c {
 				case '"':
@@ -458,6 +489,9 @@ func (s *Step) scriptCommand(ctx *hcl.EvalContext) (Rendered, bool, hcl.Diagnost
 			return false, diags
 		}
 		text, known, sensitive, err := asSensitiveString(v)
+		if err == nil {
+			err = checkText(text)
+		}
 		if err != nil {
 			return false, diags.Append(exprError(expr, "Invalid script value", err.Error()+"."))
 		}

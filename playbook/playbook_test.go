@@ -142,6 +142,8 @@ func TestCommandQuoting(t *testing.T) {
 		{"double quote", `rm ${var.p}`, []string{`p=a" b`}, "", "cannot be quoted safely"},
 		{"double quote inside quotes", `rm "${var.p}"`, []string{`p=a"b`}, "", "cannot be quoted safely"},
 		{"backticks", "runscript -Raw=```${var.p}```", []string{"p=Get-Process 'x'"}, "runscript -Raw=```Get-Process 'x'```", ""},
+		{"control character", `cat ${var.p}`, []string{"p=a\x01b"}, "", "control character"},
+		{"right-to-left override", `cat ${var.p}`, []string{"p=a\u202eb"}, "", "changes how text displays"},
 		{"backticks inside value", "runscript -Raw=```${var.p}```", []string{"p=a```b"}, "", "cannot be quoted safely"},
 	}
 	for _, tc := range cases {
@@ -366,5 +368,33 @@ func TestStaticChecks(t *testing.T) {
 				t.Errorf("want %q at %s; got:\n%s", summary, pos, joined)
 			}
 		})
+	}
+}
+
+func TestTargetChecks(t *testing.T) {
+	cases := []struct {
+		name   string
+		target string
+		want   string
+	}{
+		{"response field instead of request field", "filter = \"x:'y'\"\n  offline_queued = true", `Did you mean "queue_offline"?`},
+		{"blank filter", "filter = \"   \"", "Empty filter"},
+		{"bad host id", "host_ids = [\"zz12\"]", `Element 1 of host_ids, "zz12"`},
+		{"duplicate host ids", "host_ids = [\"A0000000000000000000000000000001\", \"a0000000000000000000000000000001\\r\"]", "lists 1 ids more than once"},
+		{"quote in hostname", "hostnames = [\"a'b\"]", "cannot be matched safely"},
+		{"fractional max_hosts", "filter = \"x:'y'\"\n  max_hosts = 2.5", "Invalid max_hosts"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			src := "playbook \"t\" {}\ntarget \"x\" {\n  " + tc.target + "\n}\n"
+			_, msgs := parse(t, src, Options{})
+			if joined := strings.Join(msgs, "\n"); !strings.Contains(joined, tc.want) {
+				t.Errorf("want %q in diagnostics; got:\n%s", tc.want, joined)
+			}
+		})
+	}
+	pb, _ := parse(t, "playbook \"t\" {}\ntarget \"x\" {\n  host_ids = [\" A0000000000000000000000000000001\\r\"]\n}\n", Options{})
+	if got := pb.Target("x").HostIDs; len(got) != 1 || got[0] != "a0000000000000000000000000000001" {
+		t.Errorf("host ids = %q, want one trimmed, lowercase id", got)
 	}
 }

@@ -2,6 +2,8 @@ package playbook
 
 import (
 	"fmt"
+	"math"
+	"math/big"
 	"regexp"
 	"strings"
 
@@ -39,9 +41,30 @@ var targetSchema = &hcl.BodySchema{
 
 var aidRE = regexp.MustCompile(`^[0-9a-fA-F]{32}$`)
 
+// misplacedFields maps names that users put in a target by mistake onto
+// the argument they mean. offline_queued is the field Falcon returns; the
+// request asks with queue_offline, and a client that sends the former gets
+// no queueing at all.
+var misplacedFields = map[string]string{
+	"offline_queued": "queue_offline",
+	"queued":         "queue_offline",
+	"aids":           "host_ids",
+	"device_ids":     "host_ids",
+	"hosts":          "hostnames",
+	"fql":            "filter",
+}
+
 func (p *Playbook) addTarget(b *hcl.Block) hcl.Diagnostics {
 	diags := checkName("target", b)
 	content, moreDiags := b.Body.Content(targetSchema)
+	for _, d := range moreDiags {
+		for wrong, right := range misplacedFields {
+			if d.Summary == "Unsupported argument" && strings.Contains(d.Detail, `"`+wrong+`"`) &&
+				!strings.Contains(d.Detail, "Did you mean") {
+				d.Detail += fmt.Sprintf(" Did you mean %q?", right)
+			}
+		}
+	}
 	diags = append(diags, moreDiags...)
 	t := &Target{Name: b.Labels[0], DeclRange: b.DefRange}
 	if prev, dup := p.targets[t.Name]; dup {
@@ -52,7 +75,7 @@ func (p *Playbook) addTarget(b *hcl.Block) hcl.Diagnostics {
 	var selectors []string
 	if a, ok := attrs["filter"]; ok {
 		selectors = append(selectors, "filter")
-		diags = append(diags, decodeStatic(a, cty.String, ctx, func(v cty.Value) { t.Filter = v.AsString() })...)
+		diags = append(diags, decodeStatic(a, cty.String, ctx, func(v cty.Value) { t.Filter = strings.TrimSpace(v.AsString()) })...)
 		if t.Filter == "" && !diags.HasErrors() {
 			diags = append(diags, attrError(a, "Empty filter",
 				"An empty FQL filter would select every host in the CID. Write the filter, or list host_ids or hostnames."))
@@ -61,11 +84,16 @@ func (p *Playbook) addTarget(b *hcl.Block) hcl.Diagnostics {
 	if a, ok := attrs["host_ids"]; ok {
 		selectors = append(selectors, "host_ids")
 		diags = append(diags, decodeStatic(a, cty.List(cty.String), ctx, func(v cty.Value) { t.HostIDs = stringList(v) })...)
-		diags = append(diags, checkHostIDs(a, t.HostIDs)...)
+		var idDiags hcl.Diagnostics
+		t.HostIDs, idDiags = normalizeHostIDs(a, t.HostIDs)
+		diags = append(diags, idDiags...)
 	}
 	if a, ok := attrs["hostnames"]; ok {
 		selectors = append(selectors, "hostnames")
 		diags = append(diags, decodeStatic(a, cty.List(cty.String), ctx, func(v cty.Value) { t.Hostnames = stringList(v) })...)
+		var nameDiags hcl.Diagnostics
+		t.Hostnames, nameDiags = normalizeHostnames(a, t.Hostnames)
+		diags = append(diags, nameDiags...)
 	}
 	if len(selectors) != 1 {
 		diags = append(diags, &hcl.Diagnostic{
@@ -80,12 +108,14 @@ func (p *Playbook) addTarget(b *hcl.Block) hcl.Diagnostics {
 		diags = append(diags, decodeStatic(a, cty.Bool, ctx, func(v cty.Value) { t.QueueOffline = v.True() })...)
 	}
 	if a, ok := attrs["max_hosts"]; ok {
+		valid := true
 		diags = append(diags, decodeStatic(a, cty.Number, ctx, func(v cty.Value) {
-			n, _ := v.AsBigFloat().Int64()
+			n, acc := v.AsBigFloat().Int64()
+			valid = acc == big.Exact && n >= 0 && n <= math.MaxInt32
 			t.MaxHosts = int(n)
 		})...)
-		if t.MaxHosts < 0 {
-			diags = append(diags, attrError(a, "Invalid max_hosts", "max_hosts must be 0 (no limit) or a positive number of hosts."))
+		if !valid {
+			diags = append(diags, attrError(a, "Invalid max_hosts", "max_hosts must be 0 (no limit) or a whole, positive number of hosts."))
 		}
 	}
 	p.targets[t.Name] = t
@@ -93,21 +123,64 @@ func (p *Playbook) addTarget(b *hcl.Block) hcl.Diagnostics {
 	return diags
 }
 
-func checkHostIDs(a *hcl.Attribute, ids []string) hcl.Diagnostics {
+// normalizeHostIDs trims whitespace (a CR from a file written on Windows,
+// for example) and lowercases each id, as Falcon writes agent ids. It
+// rejects ids that are not 32 hexadecimal characters, naming each, and
+// drops duplicates with a warning that counts them.
+func normalizeHostIDs(a *hcl.Attribute, ids []string) ([]string, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	seen := map[string]bool{}
-	for i, id := range ids {
+	out := make([]string, 0, len(ids))
+	dups := 0
+	for i, raw := range ids {
+		id := strings.ToLower(strings.TrimSpace(raw))
 		if !aidRE.MatchString(id) {
 			diags = append(diags, attrError(a, "Invalid host id",
-				fmt.Sprintf("Element %d of host_ids, %q, is not a host id: agent ids are 32 hexadecimal characters.", i, id)))
+				fmt.Sprintf("Element %d of host_ids, %q, is not a host id: agent ids are 32 hexadecimal characters.", i+1, raw)))
+			continue
 		}
-		if seen[strings.ToLower(id)] {
-			diags = append(diags, attrError(a, "Duplicate host id",
-				fmt.Sprintf("Element %d of host_ids, %q, is listed twice; list each host once.", i, id)))
+		if seen[id] {
+			dups++
+			continue
 		}
-		seen[strings.ToLower(id)] = true
+		seen[id] = true
+		out = append(out, id)
 	}
-	return diags
+	if dups > 0 {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagWarning,
+			Summary:  "Duplicate host ids",
+			Detail:   fmt.Sprintf("host_ids lists %d ids more than once; each host is targeted once.", dups),
+			Subject:  a.Expr.Range().Ptr(),
+		})
+	}
+	return out, diags
+}
+
+// normalizeHostnames trims each name and rejects those that an FQL filter
+// cannot carry: FQL has no escape for the single quote that delimits
+// values.
+func normalizeHostnames(a *hcl.Attribute, names []string) ([]string, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	out := make([]string, 0, len(names))
+	seen := map[string]bool{}
+	for i, raw := range names {
+		name := strings.TrimSpace(raw)
+		switch {
+		case name == "":
+			diags = append(diags, attrError(a, "Invalid hostname", fmt.Sprintf("Element %d of hostnames is empty.", i+1)))
+			continue
+		case strings.ContainsAny(name, "'\\") || checkText(name) != nil:
+			diags = append(diags, attrError(a, "Invalid hostname",
+				fmt.Sprintf("Element %d of hostnames, %q, contains a quote, backslash or control character, which cannot be matched safely in an FQL filter.", i+1, raw)))
+			continue
+		case seen[strings.ToLower(name)]:
+			continue
+		}
+		seen[strings.ToLower(name)] = true
+		out = append(out, name)
+	}
+	return out, diags
 }
 
 func stringList(v cty.Value) []string {

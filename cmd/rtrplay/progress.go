@@ -62,7 +62,7 @@ func (v *progressView) handle(e executor.Event) {
 		return
 	}
 	if line, ok := eventLine(e); ok {
-		fmt.Fprintln(v.p, line)
+		fmt.Fprintln(v.p, terminalSafe(line))
 	}
 }
 
@@ -79,7 +79,7 @@ func (v *progressView) addBar(step string, hosts int) {
 			sb.failed.Load(), sb.unknown.Load(), sb.queued.Load(), sb.skipped.Load())
 	}
 	sb.bar = v.p.AddBar(int64(hosts),
-		mpb.PrependDecorators(decor.Name(step, decor.WCSyncSpaceR), decor.CountersNoUnit("%d/%d hosts", decor.WCSyncSpace)),
+		mpb.PrependDecorators(decor.Name(terminalSafe(step), decor.WCSyncSpaceR), decor.CountersNoUnit("%d/%d hosts", decor.WCSyncSpace)),
 		mpb.AppendDecorators(decor.Any(status)),
 	)
 	if hosts == 0 {

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/rtrplay/rtrplay/executor"
 )
@@ -23,6 +25,7 @@ func (v *textView) handle(e executor.Event) {
 	if !ok {
 		return
 	}
+	line = terminalSafe(line)
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	fmt.Fprintln(v.w, line)
@@ -90,7 +93,7 @@ func (v *textView) summary(r *executor.Report, runDir string) {
 	}
 	slices.Sort(names)
 	for _, name := range names {
-		fmt.Fprintf(v.w, "  output %s = %s\n", name, formatOutput(r.Outputs[name]))
+		fmt.Fprintf(v.w, "  output %s = %s\n", name, terminalSafe(formatOutput(r.Outputs[name])))
 	}
 }
 
@@ -122,4 +125,24 @@ func (c *cli) newRunView() runView {
 		return newProgressView(c.stdout)
 	}
 	return newTextView(c.stdout)
+}
+
+// terminalSafe escapes control and format characters, because hostnames,
+// paths and error text come from hosts and could otherwise move the cursor,
+// recolour the screen or reorder what the responder reads.
+func terminalSafe(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == utf8.RuneError:
+			b.WriteString(`\ufffd`)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
