@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -85,6 +86,10 @@ func (r *runner) prepareHost(s *playbook.Step, h *hostState) (playbook.Rendered,
 		if ok && res.State.blocksDependents() {
 			return none, HostStepResult{State: StateSkipped, Reason: fmt.Sprintf("%s %s on this host", dep.Addr(), res.State)}, false
 		}
+	}
+	if !s.RunsOn(h.Platform) {
+		return none, HostStepResult{State: StateSkipped,
+			Reason: fmt.Sprintf("%s runs only on %s", s.Addr(), strings.Join(s.Platforms, ", "))}, false
 	}
 	if s.Kind != playbook.KindContain && !s.Resolved.HasPlatform(h.Platform) {
 		return none, HostStepResult{State: StateSkipped,

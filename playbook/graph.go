@@ -27,9 +27,42 @@ func (p *Playbook) link(steps []*Step) hcl.Diagnostics {
 	if !diags.HasErrors() {
 		for _, s := range order {
 			diags = append(diags, p.checkStatic(s)...)
+			diags = append(diags, s.warnQueuedInputs()...)
 		}
 	}
 	return diags
+}
+
+// warnQueuedInputs warns when a step reads the output of a step that may
+// be queued for offline hosts: a queued command's output never comes back
+// to this run, so the reader is skipped on those hosts.
+func (s *Step) warnQueuedInputs() hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	warned := map[string]bool{}
+	for _, ref := range s.refs {
+		dep := s.dependency(ref.addr)
+		if !ref.reads || dep == nil || dep.Target == nil || !dep.Target.QueueOffline || warned[ref.addr] {
+			continue
+		}
+		warned[ref.addr] = true
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagWarning,
+			Summary:  "Step reads output that may be queued",
+			Detail: fmt.Sprintf("%s reads %s, whose target sets queue_offline. On a host that is offline, %s is "+
+				"queued and its output never reaches this run, so %s is skipped there.", s.Addr(), ref.addr, ref.addr, s.Addr()),
+			Subject: ref.rng.Ptr(),
+		})
+	}
+	return diags
+}
+
+func (s *Step) dependency(addr string) *Step {
+	for _, d := range s.DependsOn {
+		if d.Addr() == addr {
+			return d
+		}
+	}
+	return nil
 }
 
 // checkStatic evaluates what can be known before any host is contacted,
@@ -108,7 +141,7 @@ func (p *Playbook) collectRefs(s *Step, expr hcl.Expression) hcl.Diagnostics {
 			}
 		case isKindRoot(root):
 			name := attrName(trav, 1)
-			s.refs = append(s.refs, stepRef{addr: root + "." + name, rng: rng})
+			s.refs = append(s.refs, stepRef{addr: root + "." + name, rng: rng, reads: true})
 			if attr := attrName(trav, 2); attr != "" && !stepAttributes[attr] {
 				diags = append(diags, refError(rng, "Unsupported step attribute",
 					fmt.Sprintf("%s.%s has no attribute %q.%s A step has %s.", root, name, attr,

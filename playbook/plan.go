@@ -17,6 +17,7 @@ type PlannedStep struct {
 	// run on fewer than Hosts hosts.
 	Conditional bool
 	Target      string
+	Platforms   []string
 	Hosts       int
 	DependsOn   []string
 }
@@ -35,7 +36,7 @@ func (p *Playbook) Plan(hostCounts map[string]int) *Plan {
 		ps := PlannedStep{
 			Addr: s.Addr(), Kind: s.Kind, Description: s.Description, Tier: s.Tier(),
 			Destructive: s.Destructive(), Text: text, Known: known, Conditional: s.When != nil,
-			Target: s.Target.Name, Hosts: hostCounts[s.Target.Name],
+			Target: s.Target.Name, Platforms: s.Platforms, Hosts: hostCounts[s.Target.Name],
 		}
 		for _, d := range s.DependsOn {
 			ps.DependsOn = append(ps.DependsOn, d.Addr())

@@ -398,3 +398,34 @@ func TestTargetChecks(t *testing.T) {
 		t.Errorf("host ids = %q, want one trimmed, lowercase id", got)
 	}
 }
+
+func TestWarnQueuedInputs(t *testing.T) {
+	src := `
+playbook "q" {}
+target "all" {
+  filter        = "platform_name:'Windows'"
+  queue_offline = true
+}
+step "ps" {
+  target  = target.all
+  command = "ps"
+}
+step "kill" {
+  target  = target.all
+  command = "kill ${rtr_pid(step.ps.stdout, "x")}"
+}
+step "after" {
+  target     = target.all
+  command    = "ps"
+  depends_on = [step.ps]
+}
+`
+	_, msgs := parse(t, src, Options{})
+	joined := strings.Join(msgs, "\n")
+	if !strings.Contains(joined, "step.kill reads step.ps") {
+		t.Errorf("want a warning on step.kill; got:\n%s", joined)
+	}
+	if strings.Contains(joined, "step.after reads") {
+		t.Errorf("depends_on alone should not warn; got:\n%s", joined)
+	}
+}

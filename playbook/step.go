@@ -2,6 +2,7 @@ package playbook
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -21,6 +22,9 @@ type Step struct {
 	When hcl.Expression
 	// Timeout bounds the step on each host, polling included.
 	Timeout time.Duration
+	// Platforms limits the step to hosts of these platforms ("windows",
+	// "linux", "mac"); empty means every platform.
+	Platforms []string
 	// DependsOn lists the steps this step waits for, from its references
 	// and its depends_on list, sorted by address.
 	DependsOn []*Step
@@ -55,6 +59,9 @@ type Script struct {
 type stepRef struct {
 	addr string
 	rng  hcl.Range
+	// reads is true for a reference in an expression, which reads the
+	// step's result, and false for a depends_on entry, which only orders.
+	reads bool
 }
 
 // Addr returns the step's address, "BLOCKTYPE.NAME".
@@ -87,6 +94,7 @@ func stepSchema(kind Kind) *hcl.BodySchema {
 		{Name: "depends_on"},
 		{Name: "timeout"},
 		{Name: "description"},
+		{Name: "platforms"},
 	}
 	switch kind {
 	case KindCommand:
@@ -126,6 +134,15 @@ func (p *Playbook) decodeStep(kind Kind, b *hcl.Block) (*Step, hcl.Diagnostics) 
 	}
 	if a, ok := attrs["when"]; ok {
 		s.When = a.Expr
+	}
+	if a, ok := attrs["platforms"]; ok {
+		diags = append(diags, decodeStatic(a, cty.List(cty.String), ctx, func(v cty.Value) { s.Platforms = stringList(v) })...)
+		for i, p := range s.Platforms {
+			if p != "windows" && p != "linux" && p != "mac" {
+				diags = append(diags, attrError(a, "Invalid platform",
+					fmt.Sprintf("Element %d of platforms, %q, is not a platform; use windows, linux or mac.", i+1, p)))
+			}
+		}
 	}
 	if a, ok := attrs["depends_on"]; ok {
 		diags = append(diags, s.decodeDependsOn(a)...)
@@ -219,4 +236,9 @@ func decodeStepTimeout(a *hcl.Attribute, ctx *hcl.EvalContext, dst *time.Duratio
 	}
 	*dst = d
 	return diags
+}
+
+// RunsOn reports whether the step applies to hosts of platform.
+func (s *Step) RunsOn(platform string) bool {
+	return len(s.Platforms) == 0 || slices.Contains(s.Platforms, platform)
 }

@@ -51,8 +51,13 @@ func writePlan(w io.Writer, plan *playbook.Plan, hosts int) {
 		}
 		fmt.Fprintf(w, "      %-10s %s\n", label, text)
 		hostsText := fmt.Sprintf("%d (target.%s)", s.Hosts, s.Target)
-		if s.Conditional {
+		switch {
+		case s.Conditional && len(s.Platforms) > 0:
+			hostsText = "up to " + hostsText + ", " + strings.Join(s.Platforms, " and ") + " only, where its condition holds"
+		case s.Conditional:
 			hostsText = "up to " + hostsText + ", where its condition holds"
+		case len(s.Platforms) > 0:
+			hostsText = "up to " + hostsText + ", " + strings.Join(s.Platforms, " and ") + " only"
 		}
 		fmt.Fprintf(w, "      %-10s %s\n", "hosts", hostsText)
 		if len(s.DependsOn) > 0 {

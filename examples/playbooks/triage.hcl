@@ -44,9 +44,9 @@ get "hosts_unix" {
 }
 
 step "passwd" {
-  target  = target.fleet
-  when    = host.platform != "windows"
-  command = "cat /etc/passwd"
+  target    = target.fleet
+  platforms = ["linux", "mac"]
+  command   = "cat /etc/passwd"
 }
 
 output "triaged" {
