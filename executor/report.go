@@ -44,10 +44,14 @@ type Report struct {
 	ExitCode int           `json:"exit_code"`
 	Counts   map[State]int `json:"counts"`
 	// Sessions counts the hosts by the state of their RTR session.
-	Sessions map[State]int  `json:"sessions"`
-	Batches  []BatchInfo    `json:"batches"`
-	Hosts    []HostReport   `json:"hosts"`
-	Outputs  map[string]any `json:"outputs,omitempty"`
+	Sessions map[State]int `json:"sessions"`
+	// HostOutcomes counts hosts by their worst result: failed if any step
+	// failed, was unknown or the session failed; else queued if any step
+	// was queued; else succeeded.
+	HostOutcomes map[State]int  `json:"host_outcomes"`
+	Batches      []BatchInfo    `json:"batches"`
+	Hosts        []HostReport   `json:"hosts"`
+	Outputs      map[string]any `json:"outputs,omitempty"`
 	// EvidenceErrors lists outputs that ran but could not be stored; any
 	// entry fails the run.
 	EvidenceErrors []string `json:"evidence_errors,omitempty"`
@@ -133,6 +137,7 @@ func (r *runner) buildReport() *Report {
 		FinishedAt:    r.opts.Now().UTC().Format(time.RFC3339Nano),
 		Counts:        map[State]int{},
 		Sessions:      map[State]int{},
+		HostOutcomes:  map[State]int{},
 	}
 	rep.InputsSHA256 = InputsHash(r.pb.Source, rep.Variables)
 	for _, b := range r.batches {
@@ -154,6 +159,7 @@ func (r *runner) buildReport() *Report {
 			rep.Counts[res.State]++
 		}
 		rep.Hosts = append(rep.Hosts, hr)
+		rep.HostOutcomes[hostOutcome(hr)]++
 	}
 	rep.Outputs = r.outputs()
 	r.mu.Lock()
@@ -219,4 +225,20 @@ func (r *runner) noBatch() bool {
 		}
 	}
 	return false
+}
+
+func hostOutcome(hr HostReport) State {
+	worst := StateSucceeded
+	if hr.Session.State == StateFailed {
+		return StateFailed
+	}
+	for _, res := range hr.Steps {
+		switch res.State {
+		case StateFailed, StateUnknown:
+			return StateFailed
+		case StateQueued:
+			worst = StateQueued
+		}
+	}
+	return worst
 }

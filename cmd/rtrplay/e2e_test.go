@@ -14,8 +14,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
 	"github.com/rtrplay/rtrplay/internal/testenv"
 	"github.com/rtrplay/rtrplay/rtr"
+	"github.com/rtrplay/rtrplay/schema"
 	"github.com/rtrplay/rtrplay/sim"
 	"github.com/rtrplay/rtrplay/sim/fleet"
 )
@@ -287,6 +290,8 @@ func checkEvidence(t *testing.T, runDir string, implants map[string][]byte) {
 			t.Errorf("%s: archive sha256 differs from the manifest", f.ArchivePath)
 		}
 	}
+	checkSchema(t, schema.RunReportSchema, filepath.Join(runDir, "run.json"))
+	checkSchema(t, schema.ManifestSchema, filepath.Join(runDir, "manifest.json"))
 	var rep runReport
 	readJSON(t, filepath.Join(runDir, "run.json"), &rep)
 	if rep.Status != "succeeded" || rep.ExitCode != 0 {
@@ -316,6 +321,7 @@ func TestContainmentDegradedFleet(t *testing.T) {
 	if res.exit != exitFailed {
 		t.Fatalf("exit = %d, want %d\nstdout:\n%s\nstderr:\n%s", res.exit, exitFailed, res.stdout, res.stderr)
 	}
+	checkSchema(t, schema.RunReportSchema, filepath.Join(runDir, "run.json"))
 	var rep runReport
 	readJSON(t, filepath.Join(runDir, "run.json"), &rep)
 	for _, h := range rep.Hosts {
@@ -606,5 +612,35 @@ func TestPlanShowsTiersAndHosts(t *testing.T) {
 	}
 	if n := len(srv.Commands()); n != 0 {
 		t.Errorf("plan sent %d commands to hosts, want none", n)
+	}
+}
+
+// checkSchema validates a JSON file against one of the schemas in package
+// schema.
+func checkSchema(t *testing.T, schemaJSON []byte, path string) {
+	t.Helper()
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schemaJSON))
+	if err != nil {
+		t.Fatal(err)
+	}
+	comp := jsonschema.NewCompiler()
+	if err := comp.AddResource("schema.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	sch, err := comp.Compile("schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	inst, err := jsonschema.UnmarshalJSON(f)
+	if err != nil {
+		t.Fatalf("decode %s: %v", path, err)
+	}
+	if err := sch.Validate(inst); err != nil {
+		t.Errorf("%s does not match its schema: %v", filepath.Base(path), err)
 	}
 }

@@ -33,6 +33,13 @@ func (c *cli) sim(args []string) int {
 		fmt.Fprintf(c.stderr, "rtrplay sim: unexpected argument %q\n", fs.Arg(0))
 		return exitError
 	}
+	for name, d := range map[string]time.Duration{"-session-ttl": *sessionTTL, "-token-ttl": *tokenTTL,
+		"-upload-delay": *uploadDelay, "-contain-delay": *containDelay} {
+		if d < 0 || (d == 0 && (name == "-session-ttl" || name == "-token-ttl")) {
+			fmt.Fprintf(c.stderr, "rtrplay sim: %s %s is invalid; use a positive duration such as 30s\n", name, d)
+			return exitError
+		}
+	}
 	fl, err := loadFleet(*fleetName)
 	if err != nil {
 		fmt.Fprintf(c.stderr, "rtrplay sim: %v\n", err)

@@ -86,7 +86,11 @@ func countsText(counts map[executor.State]int) string {
 func (v *textView) summary(r *executor.Report, runDir string) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	fmt.Fprintf(v.w, "\nRun %s: %s. Evidence: %s\n", r.Status, countsText(r.Counts), runDir)
+	fmt.Fprintf(v.w, "\nRun %s. Hosts: %s. Steps on hosts: %s.\nEvidence: %s\n",
+		r.Status, countsText(r.HostOutcomes), countsText(r.Counts), runDir)
+	for _, e := range r.EvidenceErrors {
+		fmt.Fprintf(v.w, "  evidence not stored: %s\n", terminalSafe(e))
+	}
 	names := make([]string, 0, len(r.Outputs))
 	for name := range r.Outputs {
 		names = append(names, name)
