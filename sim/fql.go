@@ -9,12 +9,13 @@ import (
 )
 
 // The emulator understands a subset of the Falcon Query Language (FQL) for
-// host filters:
+// host and session filters:
 //
 //	field:'value'          equal
 //	field:['a','b']        equal to any of the values
 //	field:*'*web*'         wildcard match, * matches any run of characters
 //	field:!'value'         negation; also field:!['a','b'] and field:!*'*x*'
+//	field:null             the field has no value; field:!null, it has one
 //	a+b                    and
 //	a,b                    or
 //	(a,b)+c                grouping
@@ -26,6 +27,11 @@ import (
 // documented, and values match case-sensitively.
 // NOTE: whether the live API compares FQL values case-insensitively is
 // unverified.
+
+// fqlValues returns one record's values for a filter field. The parser has
+// already checked that the field is one the record type has; a field with
+// no value (a null) gives an empty slice.
+type fqlValues func(field string) []string
 
 // fqlFields maps each filterable field to the host's values for it.
 var fqlFields = map[string]func(fleet.HostInfo) []string{
@@ -39,16 +45,32 @@ var fqlFields = map[string]func(fleet.HostInfo) []string{
 	"external_ip":   func(h fleet.HostInfo) []string { return []string{h.ExternalIP} },
 }
 
-// fqlExpr is a parsed filter.
+// hostFQLValues gives a host's values to a parsed filter.
+func hostFQLValues(h fleet.HostInfo) fqlValues {
+	return func(field string) []string { return fqlFields[field](h) }
+}
+
+// hostFQLFieldNames lists the fields a host filter may use.
+func hostFQLFieldNames() []string {
+	names := make([]string, 0, len(fqlFields))
+	for name := range fqlFields {
+		names = append(names, name)
+	}
+	return names
+}
+
+// fqlExpr is a parsed filter. It asks the record for the values of each
+// field it tests, so one parser serves hosts, sessions and any other
+// record type.
 type fqlExpr interface {
-	match(h fleet.HostInfo) bool
+	match(values fqlValues) bool
 }
 
 type fqlAnd []fqlExpr
 
-func (a fqlAnd) match(h fleet.HostInfo) bool {
+func (a fqlAnd) match(values fqlValues) bool {
 	for _, e := range a {
-		if !e.match(h) {
+		if !e.match(values) {
 			return false
 		}
 	}
@@ -57,9 +79,9 @@ func (a fqlAnd) match(h fleet.HostInfo) bool {
 
 type fqlOr []fqlExpr
 
-func (o fqlOr) match(h fleet.HostInfo) bool {
+func (o fqlOr) match(values fqlValues) bool {
 	for _, e := range o {
-		if e.match(h) {
+		if e.match(values) {
 			return true
 		}
 	}
@@ -71,14 +93,21 @@ type fqlTerm struct {
 	field    string
 	negate   bool
 	wildcard bool
-	values   []string
+	// null matches a field that has no value: field:null, or with negate
+	// field:!null for one that has a value.
+	null   bool
+	values []string
 }
 
-func (t fqlTerm) match(h fleet.HostInfo) bool {
+func (t fqlTerm) match(values fqlValues) bool {
+	have := values(t.field)
+	if t.null {
+		return (len(have) == 0) != t.negate
+	}
 	found := false
-	for _, have := range fqlFields[t.field](h) {
+	for _, v := range have {
 		for _, want := range t.values {
-			if (t.wildcard && globMatch(want, have)) || (!t.wildcard && want == have) {
+			if (t.wildcard && globMatch(want, v)) || (!t.wildcard && want == v) {
 				found = true
 			}
 		}
@@ -86,10 +115,20 @@ func (t fqlTerm) match(h fleet.HostInfo) bool {
 	return found != t.negate
 }
 
-// parseFQL parses filter. The error names the position and what was
-// expected there.
+// parseFQL parses a host filter. The error names the position and what
+// was expected there.
 func parseFQL(filter string) (fqlExpr, error) {
-	p := &fqlParser{src: filter}
+	return parseFQLFields(filter, hostFQLFieldNames())
+}
+
+// parseFQLFields parses a filter on a record type whose filterable fields
+// are fields.
+func parseFQLFields(filter string, fields []string) (fqlExpr, error) {
+	known := make(map[string]bool, len(fields))
+	for _, f := range fields {
+		known[f] = true
+	}
+	p := &fqlParser{src: filter, fields: known}
 	e, err := p.expr()
 	if err != nil {
 		return nil, err
@@ -102,8 +141,9 @@ func parseFQL(filter string) (fqlExpr, error) {
 }
 
 type fqlParser struct {
-	src string
-	pos int
+	src    string
+	pos    int
+	fields map[string]bool // the fields the record type has
 }
 
 func (p *fqlParser) eof() bool { return p.pos >= len(p.src) }
@@ -195,9 +235,9 @@ func (p *fqlParser) term() (fqlExpr, error) {
 	if field == "" {
 		return nil, p.errorf("expected a field name such as hostname")
 	}
-	if _, ok := fqlFields[field]; !ok {
+	if !p.fields[field] {
 		p.pos = start
-		return nil, p.errorf("field %q is not supported; use one of %s", field, supportedFields())
+		return nil, p.errorf("field %q is not supported; use one of %s", field, p.supportedFields())
 	}
 	if p.peek() != ':' {
 		return nil, p.errorf("expected ':' after %s", field)
@@ -208,6 +248,10 @@ func (p *fqlParser) term() (fqlExpr, error) {
 	if p.peek() == '!' {
 		t.negate = true
 		p.pos++
+	}
+	if p.null() {
+		t.null = true
+		return t, nil
 	}
 	if p.peek() == '*' {
 		t.wildcard = true
@@ -283,9 +327,24 @@ func isFieldChar(c byte) bool {
 	return c == '_' || c == '.' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
 }
 
-func supportedFields() string {
-	names := make([]string, 0, len(fqlFields))
-	for name := range fqlFields {
+// null consumes the unquoted word null (any case) when it stands as a
+// value: gofalcon lists open RTR sessions with deleted_at:NULL.
+func (p *fqlParser) null() bool {
+	const word = "null"
+	end := p.pos + len(word)
+	if end > len(p.src) || !strings.EqualFold(p.src[p.pos:end], word) {
+		return false
+	}
+	if end < len(p.src) && isFieldChar(p.src[end]) {
+		return false
+	}
+	p.pos = end
+	return true
+}
+
+func (p *fqlParser) supportedFields() string {
+	names := make([]string, 0, len(p.fields))
+	for name := range p.fields {
 		names = append(names, name)
 	}
 	sort.Strings(names)

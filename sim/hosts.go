@@ -115,7 +115,7 @@ func (s *Server) queryHosts(filter, sortSpec string) ([]fleet.HostInfo, error) {
 	var hosts []fleet.HostInfo
 	for _, h := range s.fleet.Hosts() {
 		info := h.Info()
-		if expr == nil || expr.match(info) {
+		if expr == nil || expr.match(hostFQLValues(info)) {
 			hosts = append(hosts, info)
 		}
 	}
