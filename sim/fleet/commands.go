@@ -107,9 +107,9 @@ var commands = map[string]*commandSpec{
 	}},
 
 	// Admin.
-	"put":          {tier: Admin, windows: args(1), posix: args(1), run: runNotSimulated},
-	"run":          {tier: Admin, windows: args(1, "CommandLine", "Wait"), posix: args(1, "CommandLine", "Wait"), run: runNotSimulated},
-	"put-and-run":  {tier: Admin, windows: args(1, "CommandLine"), posix: args(1, "CommandLine"), run: runNotSimulated},
+	"put":          {tier: Admin, windows: args(maxArgsUnchecked), posix: args(maxArgsUnchecked), run: runPut},
+	"run":          {tier: Admin, windows: args(1, "CommandLine", "Wait"), posix: args(1, "CommandLine", "Wait"), run: runRun},
+	"put-and-run":  {tier: Admin, windows: args(maxArgsUnchecked, "CommandLine"), posix: args(maxArgsUnchecked, "CommandLine"), run: runPutAndRun},
 	"falconscript": {tier: Admin, windows: args(0, "Name", "JsonInput"), posix: args(0, "Name", "JsonInput"), run: runNotSimulated},
 	"cswindiag":    {tier: Admin, windows: args(0), run: runNotSimulated},
 }

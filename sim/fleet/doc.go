@@ -27,9 +27,14 @@
 // too many positional arguments is 40012. The simulated commands are ls,
 // cd, pwd, cat, ps, netstat, env, filehash, getsid, users, ipconfig,
 // ifconfig, csrutil, history, clear, reg query/set/delete, kill, rm,
-// mkdir, get and runscript. RTR commands without a model here (cp, mv,
-// zip, put, run, memdump and others) answer with a stderr line that says
-// so.
+// mkdir, get, put, run, put-and-run and runscript. RTR commands without a
+// model here (cp, mv, zip, memdump and others) answer with a stderr line
+// that says so.
+//
+// put, put-and-run and runscript -CloudFile read the RTR admin library
+// through the ContentStore that Fleet.SetContentStore installs; the
+// emulator's server keeps that library. Without a store every put-file
+// name is unknown (40408) and every cloud script too (40412).
 //
 // Output follows RTR's per-platform shapes: fixed-width 137-character
 // tables for Windows ls, PowerShell-style tables for Windows ps and env,

@@ -39,6 +39,9 @@ type Host struct {
 	users    []user
 	nextPID  int // next PID handed out on Linux and macOS, where PIDs grow
 	bootTime time.Time
+
+	// content is the RTR admin library (put-files, scripts), or nil.
+	content ContentStore
 }
 
 // Info returns a copy of the host's Hosts API record.
@@ -155,8 +158,12 @@ type Result struct {
 	BaseCommand string
 	Stdout      string
 	Stderr      string
-	ErrCode     int
-	ErrMessage  string
+	// ReportedBaseCommand is the base_command that the API reports in the
+	// command's result when it differs from BaseCommand: put reports
+	// DOWNLOAD_RENAME. Empty means BaseCommand.
+	ReportedBaseCommand string
+	ErrCode             int
+	ErrMessage          string
 	// Duration is the simulated run time (runscript's Start-Sleep or
 	// sleep); zero means the command finished at once. Exec itself never
 	// waits.

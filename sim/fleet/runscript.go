@@ -30,7 +30,8 @@ func (o *scriptOutput) sleep(d time.Duration) {
 
 // runRunscript runs inline (-Raw), on-host (-HostPath) or cloud
 // (-CloudFile) scripts. Windows scripts run in the PowerShell subset,
-// Linux and macOS scripts in the shell subset.
+// Linux and macOS scripts in the shell subset. -CommandLine is accepted
+// and not passed on: neither subset reads script arguments.
 func runRunscript(c *call) Result {
 	raw, hasRaw := c.inv.flag("Raw")
 	hostPath, hasHostPath := c.inv.flag("HostPath")
@@ -56,9 +57,15 @@ func runRunscript(c *call) Result {
 	script := raw
 	switch {
 	case hasCloudFile:
-		// NOTE: the fleet has no cloud script library yet, so every
-		// -CloudFile name is unknown, as an unshared script would be.
-		return apiError(codeCloudFileAbsent, fmt.Sprintf("The file %s could not be found", cloudFile))
+		// A script that exists but that this tier may not run, or that
+		// was uploaded for other platforms, is reported as missing: the
+		// live API gives 40412 for unknown and not-permitted scripts alike.
+		// NOTE: the answer for a script of another platform is unverified.
+		s, ok := c.h.cloudScript(cloudFile, c.tier)
+		if !ok {
+			return apiError(codeCloudFileAbsent, fmt.Sprintf("The file %s could not be found", cloudFile))
+		}
+		script = s.Content
 	case hasHostPath:
 		_, n, err := c.lookupArg(hostPath)
 		if err != nil || n.dir {
