@@ -13,12 +13,12 @@ type memStore struct {
 	scripts map[string]CloudScript
 }
 
-func (m *memStore) PutFile(name string) (PutFile, bool) {
+func (m *memStore) PutFile(_, name string) (PutFile, bool) {
 	pf, ok := m.files[name]
 	return pf, ok
 }
 
-func (m *memStore) Script(name string) (CloudScript, bool) {
+func (m *memStore) Script(_, name string) (CloudScript, bool) {
 	s, ok := m.scripts[name]
 	return s, ok
 }
@@ -406,6 +406,42 @@ func TestParseScriptPermission(t *testing.T) {
 	for in, want := range map[string]bool{"private": true, "group": true, "public": true, "none": false, "Public": false, "": false} {
 		if _, got := ParseScriptPermission(in); got != want {
 			t.Errorf("ParseScriptPermission(%q) ok = %v, want %v", in, got, want)
+		}
+	}
+}
+
+// aidStore serves a put-file only to one host.
+type aidStore struct{ aid string }
+
+func (a aidStore) PutFile(aid, name string) (PutFile, bool) {
+	return PutFile{Name: name, Content: []byte("x")}, aid == a.aid
+}
+
+func (a aidStore) Script(aid, name string) (CloudScript, bool) {
+	return CloudScript{Name: name, Content: "echo x", Permission: PermissionPublic,
+		Platforms: []Platform{Windows, Linux, Mac}}, aid == a.aid
+}
+
+func TestContentStoreSeesHostAID(t *testing.T) {
+	f, err := Named(FleetDemo)
+	if err != nil {
+		t.Fatalf("Named: %v", err)
+	}
+	served, other := f.HostByName("WIN-HR-02"), f.HostByName("WIN-DC-01")
+	f.SetContentStore(aidStore{aid: served.AID()})
+	tests := []struct {
+		host     *Host
+		command  string
+		wantCode int
+	}{
+		{served, "put a.txt", 0},
+		{other, "put a.txt", 40408},
+		{served, "runscript -CloudFile=s", 0},
+		{other, "runscript -CloudFile=s", 40412},
+	}
+	for _, tc := range tests {
+		if res := tc.host.Exec(nil, Admin, tc.command); res.ErrCode != tc.wantCode {
+			t.Errorf("%s on %s = error %d, want %d", tc.command, tc.host.Hostname(), res.ErrCode, tc.wantCode)
 		}
 	}
 }

@@ -69,11 +69,13 @@ func (s CloudScript) runsOn(p Platform) bool {
 }
 
 // ContentStore is the RTR admin library that the emulator's server keeps.
-// Lookups are by exact name: put-file and script names are case-sensitive.
-// Implementations must be safe for concurrent use.
+// Each lookup names the asking host's AID, so that a store can serve each
+// customer (CID) its own library. Lookups are by exact name: put-file and
+// script names are case-sensitive. Implementations must be safe for
+// concurrent use.
 type ContentStore interface {
-	PutFile(name string) (PutFile, bool)
-	Script(name string) (CloudScript, bool)
+	PutFile(aid, name string) (PutFile, bool)
+	Script(aid, name string) (CloudScript, bool)
 }
 
 // SetContentStore gives every host of the fleet access to the library
@@ -93,7 +95,7 @@ func (h *Host) putFile(name string) (PutFile, bool) {
 	if h.content == nil || name == "" {
 		return PutFile{}, false
 	}
-	return h.content.PutFile(name)
+	return h.content.PutFile(h.info.AID, name)
 }
 
 // cloudScript looks up a script that a command at tier may run on this
@@ -102,7 +104,7 @@ func (h *Host) cloudScript(name string, tier Tier) (CloudScript, bool) {
 	if h.content == nil || name == "" {
 		return CloudScript{}, false
 	}
-	s, ok := h.content.Script(name)
+	s, ok := h.content.Script(h.info.AID, name)
 	if !ok || !s.runsOn(h.platform) || !s.Permission.allows(tier) {
 		return CloudScript{}, false
 	}
