@@ -14,9 +14,9 @@ type tokenResponse struct {
 	ExpiresIn   int64  `json:"expires_in"`
 }
 
-// regionHeaderValue names no real cloud, so that a client that follows
-// X-CS-Region (FalconPy, gofalcon autodiscovery) stays on the emulator.
-const regionHeaderValue = "local"
+// maxEchoedValue bounds how much of a rejected value an error message or
+// log line repeats.
+const maxEchoedValue = 64
 
 // handleToken serves POST /oauth2/token. The credentials come as form
 // fields (client_id, client_secret) or as HTTP Basic; x/oauth2, which
@@ -40,19 +40,24 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, http.StatusForbidden, poweredByGateway, "access denied, authorization failed")
 		return
 	}
-	if cid := r.PostForm.Get("member_cid"); cid != "" {
-		// The fleet has one CID, so a member CID selects nothing.
-		s.log.Debug("token request names a member CID; the emulator ignores it", "member_cid", cid)
+	memberCID := r.PostForm.Get("member_cid")
+	cid, ok := s.grantCID(memberCID)
+	if !ok {
+		s.log.Info("token request rejected: member CID is not a child of this client's CID",
+			"member_cid", clip(memberCID, maxEchoedValue))
+		s.writeError(w, r, http.StatusForbidden, poweredByGateway,
+			"Failed to generate access token for customer ID="+clip(memberCID, maxEchoedValue))
+		return
 	}
 
 	token := randomHex(32)
 	now := time.Now()
 	s.mu.Lock()
-	s.tokens[token] = now.Add(s.opts.TokenTTL)
+	s.tokens[token] = grant{expiry: now.Add(s.opts.TokenTTL), cid: cid}
 	s.mu.Unlock()
 
 	expiresIn := int64((s.opts.TokenTTL - time.Second) / time.Second)
-	w.Header().Set("X-CS-Region", regionHeaderValue)
+	w.Header().Set("X-CS-Region", s.opts.Region)
 	s.writeJSON(w, http.StatusCreated, tokenResponse{
 		AccessToken: token,
 		TokenType:   "bearer",
@@ -107,18 +112,26 @@ func (s *Server) credentialsMatch(id, secret string) bool {
 	return idOK && secretOK
 }
 
-// tokenValid reports whether token was issued, not revoked, and not expired
-// at now. Expired tokens are forgotten.
-func (s *Server) tokenValid(token string, now time.Time) bool {
+// tokenGrant returns what token allows, and false unless it was issued,
+// not revoked, and not expired at now. Expired tokens are forgotten.
+func (s *Server) tokenGrant(token string, now time.Time) (grant, bool) {
 	if token == "" {
-		return false
+		return grant{}, false
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	expiry, ok := s.tokens[token]
-	if ok && !now.Before(expiry) {
+	g, ok := s.tokens[token]
+	if ok && !now.Before(g.expiry) {
 		delete(s.tokens, token)
-		return false
+		return grant{}, false
 	}
-	return ok
+	return g, ok
+}
+
+// clip returns v cut to at most n bytes, marked with "..." when cut.
+func clip(v string, n int) string {
+	if len(v) <= n {
+		return v
+	}
+	return v[:n] + "..."
 }

@@ -67,6 +67,14 @@ type listReply struct {
 type call struct {
 	start   time.Time
 	traceID string
+	// fault is the label of the injected fault that answered the request,
+	// such as 503-after; empty for none.
+	fault string
+	// handlerStatus is the status of the handler's own answer when an
+	// after-handler fault replaced it.
+	handlerStatus int
+	// dropped is set when the request got no answer at all.
+	dropped bool
 }
 
 type callKey struct{}

@@ -16,6 +16,8 @@ import (
 //	field:*'*web*'         wildcard match, * matches any run of characters
 //	field:!'value'         negation; also field:!['a','b'] and field:!*'*x*'
 //	field:null             the field has no value; field:!null, it has one
+//	field:>'2026-01-01T00:00:00Z'  a range on a time or number field (also
+//	                       >=, <, <=); see fql_range.go
 //	a+b                    and
 //	a,b                    or
 //	(a,b)+c                grouping
@@ -43,6 +45,8 @@ var fqlFields = map[string]func(fleet.HostInfo) []string{
 	"device_id":     func(h fleet.HostInfo) []string { return []string{h.AID} },
 	"local_ip":      func(h fleet.HostInfo) []string { return []string{h.LocalIP} },
 	"external_ip":   func(h fleet.HostInfo) []string { return []string{h.ExternalIP} },
+	"first_seen":    func(h fleet.HostInfo) []string { return []string{fqlTimeValue(h.FirstSeen)} },
+	"last_seen":     func(h fleet.HostInfo) []string { return []string{fqlTimeValue(h.LastSeen)} },
 }
 
 // hostFQLValues gives a host's values to a parsed filter.
@@ -248,6 +252,9 @@ func (p *fqlParser) term() (fqlExpr, error) {
 	if p.peek() == '!' {
 		t.negate = true
 		p.pos++
+	}
+	if c := p.peek(); c == '>' || c == '<' {
+		return p.rangeTerm(field, t.negate)
 	}
 	if p.null() {
 		t.null = true

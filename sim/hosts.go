@@ -2,6 +2,7 @@ package sim
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -12,12 +13,11 @@ import (
 	"github.com/rtrplay/rtrplay/sim/fleet"
 )
 
-// Limits of the Hosts API calls, from the API reference.
+// Page sizes of the device query, from the API reference. The id limits
+// of the other Hosts API calls are in IDLimits.
 const (
 	defaultQueryLimit = 100
 	maxQueryLimit     = 5000
-	maxDetailsGet     = 100
-	maxDetailsPost    = 5000
 )
 
 // device is deviceapi.DeviceSwagger, limited to the fields the fleet has.
@@ -74,7 +74,7 @@ var sortKeys = map[string]func(fleet.HostInfo) string{
 // for a filter or parameter it cannot read, rather than match every host.
 func (s *Server) handleDeviceQuery(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	hosts, err := s.queryHosts(q.Get("filter"), q.Get("sort"))
+	hosts, err := s.queryHosts(r.Context(), q.Get("filter"), q.Get("sort"))
 	if err != nil {
 		s.writeError(w, r, http.StatusBadRequest, poweredByDevices, err.Error())
 		return
@@ -98,9 +98,9 @@ func (s *Server) handleDeviceQuery(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, http.StatusOK, listReply{Meta: m, Resources: ids, Errors: noErrors()})
 }
 
-// queryHosts returns the hosts that match filter (all of them when filter
-// is empty), ordered by sortSpec or by hostname.
-func (s *Server) queryHosts(filter, sortSpec string) ([]fleet.HostInfo, error) {
+// queryHosts returns the hosts in the request's CID that match filter (all
+// of them when filter is empty), ordered by sortSpec or by hostname.
+func (s *Server) queryHosts(ctx context.Context, filter, sortSpec string) ([]fleet.HostInfo, error) {
 	var expr fqlExpr
 	if filter != "" {
 		var err error
@@ -113,8 +113,8 @@ func (s *Server) queryHosts(filter, sortSpec string) ([]fleet.HostInfo, error) {
 		return nil, err
 	}
 	var hosts []fleet.HostInfo
-	for _, h := range s.fleet.Hosts() {
-		info := h.Info()
+	for _, h := range s.visibleHosts(ctx) {
+		info := s.hostInfo(h)
 		if expr == nil || expr.match(hostFQLValues(info)) {
 			hosts = append(hosts, info)
 		}
@@ -160,7 +160,7 @@ func intParam(v, name string, def, lo, hi int) (int, error) {
 // handleDeviceDetailsGet serves GET /devices/entities/devices/v2?ids=...,
 // with ids repeated in the query.
 func (s *Server) handleDeviceDetailsGet(w http.ResponseWriter, r *http.Request) {
-	s.writeDeviceDetails(w, r, r.URL.Query()["ids"], maxDetailsGet)
+	s.writeDeviceDetails(w, r, r.URL.Query()["ids"], s.opts.IDLimits.DetailsGet)
 }
 
 type idsRequest struct {
@@ -175,27 +175,25 @@ func (s *Server) handleDeviceDetailsPost(w http.ResponseWriter, r *http.Request)
 		s.writeError(w, r, http.StatusBadRequest, poweredByDevices, err.Error())
 		return
 	}
-	s.writeDeviceDetails(w, r, req.IDs, maxDetailsPost)
+	s.writeDeviceDetails(w, r, req.IDs, s.opts.IDLimits.DetailsPost)
 }
 
 // writeDeviceDetails sends the records of the known ids, and an entry in
-// errors for each unknown id.
+// errors for each id that is unknown or outside the token's CID.
 // NOTE: the message for an unknown id is not documented.
 func (s *Server) writeDeviceDetails(w http.ResponseWriter, r *http.Request, ids []string, limit int) {
-	if len(ids) > limit {
-		s.writeError(w, r, http.StatusBadRequest, poweredByDevices,
-			fmt.Sprintf("request must contain between 0 and %d ids", limit))
+	if !s.checkIDCount(w, r, len(ids), limit) {
 		return
 	}
 	devices := []device{}
 	errs := noErrors()
 	for _, id := range dedupe(ids) {
-		h := s.fleet.Host(id)
+		h := s.visibleHost(r.Context(), id)
 		if h == nil {
 			errs = append(errs, apiError{Code: http.StatusNotFound, Message: "device not found", ID: id})
 			continue
 		}
-		devices = append(devices, deviceOf(h.Info()))
+		devices = append(devices, deviceOf(s.hostInfo(h)))
 	}
 	s.writeJSON(w, http.StatusOK, listReply{Meta: meta(r, poweredByDevices), Resources: devices, Errors: errs})
 }

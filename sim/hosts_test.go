@@ -199,12 +199,12 @@ func TestDeviceDetails(t *testing.T) {
 	}
 
 	tooMany := url.Values{}
-	for i := 0; i <= maxDetailsGet; i++ {
+	for i := 0; i <= defaultIDLimits.DetailsGet; i++ {
 		tooMany.Add("ids", fmt.Sprintf("%032x", i))
 	}
 	status, body, _ := c.do(http.MethodGet, pathDeviceDetails, tooMany, nil)
 	if status != http.StatusBadRequest {
-		t.Errorf("GET with %d ids: status %d, want 400; body %.200s", maxDetailsGet+1, status, body)
+		t.Errorf("GET with %d ids: status %d, want 400; body %.200s", defaultIDLimits.DetailsGet+1, status, body)
 	}
 }
 

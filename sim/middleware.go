@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// rateLimitPerMinute is the X-RateLimit-Limit that the emulator sends. The
+// rateLimitPerMinute is the default X-RateLimit-Limit (Options.RateLimit). The
 // API does not publish its quotas; 6,000 keeps X-RateLimit-Remaining above
 // 99 in ordinary tests, because gofalcon v0.20.0 sleeps 500 ms before every
 // request once the remaining count has one or two digits.
@@ -52,6 +52,8 @@ func (s *Server) routes() http.Handler {
 	api("GET "+pathDeviceDetails, s.handleDeviceDetailsGet)
 	api("POST "+pathDeviceDetails, s.handleDeviceDetailsPost)
 	api("POST "+pathDeviceActions, s.handleDeviceActions)
+	api("GET "+pathCombinedDevices, s.handleCombinedDevices)
+	api("GET "+pathOnlineState, s.handleOnlineState)
 	api("POST "+pathBatchInit, s.handleBatchInit)
 	api("POST "+pathBatchRefresh, s.handleBatchRefresh)
 	api("DELETE "+pathSessions, s.handleDeleteSession)
@@ -83,16 +85,22 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		w.Header().Set("X-CS-TRACEID", c.traceID)
 
 		inspection := strings.HasPrefix(r.URL.Path, simPathPrefix)
+		// Deferred, so that a request whose handler aborts to drop the
+		// connection is logged and recorded too.
+		defer func() {
+			status := sw.status
+			if status == 0 && !c.dropped {
+				status = http.StatusOK
+			}
+			s.log.Debug("request", "method", r.Method, "path", r.URL.Path,
+				"status", status, "trace_id", c.traceID)
+			if !inspection {
+				s.recordRequest(RequestRecord{Time: c.start, Method: r.Method, Path: r.URL.Path,
+					Status: status, TraceID: c.traceID, Fault: c.fault, HandlerStatus: c.handlerStatus})
+			}
+		}()
 		if inspection || s.admit(sw, r, c.start) {
 			next.ServeHTTP(sw, r)
-		}
-		if sw.status == 0 {
-			sw.status = http.StatusOK
-		}
-		s.log.Debug("request", "method", r.Method, "path", r.URL.Path,
-			"status", sw.status, "trace_id", c.traceID)
-		if !inspection {
-			s.recordRequest(RequestRecord{Time: c.start, Method: r.Method, Path: r.URL.Path, Status: sw.status})
 		}
 	})
 }
@@ -102,7 +110,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 func (s *Server) admit(w http.ResponseWriter, r *http.Request, now time.Time) bool {
 	remaining, retryAt, ok := s.limiter.take(now)
 	h := w.Header()
-	h.Set("X-RateLimit-Limit", strconv.Itoa(rateLimitPerMinute))
+	h.Set("X-RateLimit-Limit", strconv.Itoa(s.opts.RateLimit))
 	h.Set("X-RateLimit-Remaining", strconv.Itoa(remaining))
 	if ok {
 		return true
@@ -110,22 +118,24 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request, now time.Time) bo
 	// Epoch seconds, as gofalcon and PSFalcon parse it. The API reference
 	// states milliseconds, which those clients would read as a wait of
 	// thousands of years.
-	h.Set("X-RateLimit-RetryAfter", strconv.FormatInt(retryAt.Unix(), 10))
+	h.Set("X-RateLimit-RetryAfter", epochSecondsCeil(retryAt))
 	// NOTE: the live API's 429 message text is not documented.
 	s.writeError(w, r, http.StatusTooManyRequests, poweredByGateway, "API rate limit exceeded.")
 	return false
 }
 
 // requireToken returns 401 unless the request carries a bearer token that
-// the token endpoint issued and that has not expired or been revoked.
+// the token endpoint issued and that has not expired or been revoked. It
+// passes the token's CID on to the handler in the request's context.
 func (s *Server) requireToken(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-		if !strings.EqualFold(scheme, "bearer") || !s.tokenValid(strings.TrimSpace(token), time.Now()) {
+		g, ok := s.tokenGrant(strings.TrimSpace(token), time.Now())
+		if !strings.EqualFold(scheme, "bearer") || !ok {
 			s.writeError(w, r, http.StatusUnauthorized, poweredByGateway, "access denied, invalid bearer token")
 			return
 		}
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, r.WithContext(withScope(r.Context(), g.cid)))
 	})
 }
 

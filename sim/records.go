@@ -23,7 +23,18 @@ type RequestRecord struct {
 	Time   time.Time `json:"time"`
 	Method string    `json:"method"`
 	Path   string    `json:"path"`
-	Status int       `json:"status"`
+	// Status is what the client received; 0 when an injected drop fault
+	// closed the connection without an answer.
+	Status int `json:"status"`
+	// TraceID is the X-CS-TRACEID of the response.
+	TraceID string `json:"trace_id"`
+	// Fault is the label of the injected fault that answered the request,
+	// such as 429, 503-after or drop; empty for none.
+	Fault string `json:"fault,omitempty"`
+	// HandlerStatus is the status of the answer that an after-handler
+	// fault replaced, so that a test can tell that the request took
+	// effect; 0 otherwise.
+	HandlerStatus int `json:"handler_status,omitempty"`
 }
 
 // Commands returns a copy of the command log, oldest first.

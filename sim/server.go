@@ -14,7 +14,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/rtrplay/rtrplay/internal/loopback"
 	"github.com/rtrplay/rtrplay/sim/fleet"
 )
 
@@ -37,7 +36,7 @@ type Options struct {
 	// Fleet is the simulated fleet that the emulator serves. Required.
 	Fleet *fleet.Fleet
 	// Listen is the host:port to bind, default 127.0.0.1:0 (any free port).
-	// Only loopback addresses are accepted.
+	// Only loopback addresses are accepted unless AllowNonLoopback is set.
 	Listen string
 	// HTTP serves plain HTTP instead of HTTPS.
 	HTTP bool
@@ -64,6 +63,39 @@ type Options struct {
 	StateDir string
 	// Logger receives the emulator's logs. Default: discard them.
 	Logger *slog.Logger
+
+	// TimeScale multiplies TokenTTL, SessionTTL, UploadDelay, ContainDelay
+	// and QueueTTL, after their defaults are applied, so that tests can
+	// watch lifetimes end in seconds. Default 1; it must be positive.
+	TimeScale float64
+	// QueueTTL is how long a command queued for an offline host waits
+	// before it expires, default 7 days.
+	QueueTTL time.Duration
+	// Faults are the failures injected into API responses; see
+	// ParseFaults. The zero value injects none.
+	Faults Faults
+	// RateLimit is the number of requests per sliding minute that the
+	// emulator admits and sends as X-RateLimit-Limit, default 6000.
+	RateLimit int
+	// Region is the X-CS-Region header of token responses, default
+	// "local". A real region name makes autodiscovering clients switch to
+	// that cloud's URL, so set one only for clients whose region table
+	// points every region at loopback emulators.
+	Region string
+	// ChildCIDs places hosts under member CIDs of the fleet's CID: each
+	// key is a child CID (32 hex digits) and each value the hostnames of
+	// its hosts. A token requested with member_cid sees only that child's
+	// hosts, and a token without it only the hosts that no child holds.
+	ChildCIDs map[string][]string
+	// NullStateHosts are the hostnames whose online state the emulator
+	// reports as null.
+	NullStateHosts []string
+	// IDLimits caps the ids that one Hosts API request may name. Zero
+	// fields take the defaults.
+	IDLimits IDLimits
+	// AllowNonLoopback lets Listen name an address that is not loopback.
+	// Without it New rejects such an address.
+	AllowNonLoopback bool
 }
 
 // Server is a Falcon API emulator. Its methods are safe for concurrent
@@ -77,9 +109,15 @@ type Server struct {
 	stateDir     string
 	ownsStateDir bool
 	limiter      *rateWindow
+	faults       *faultInjector
+	tenancy      tenancy
 	handler      http.Handler
 	done         chan struct{}
 	inflight     atomic.Int64 // requests being served
+
+	// nullStateHost holds the AIDs whose online state reads null.
+	nullStateHost map[string]bool
+
 	// containMu makes each containment change a read-then-set step that
 	// no other action interleaves with.
 	containMu sync.Mutex
@@ -88,9 +126,9 @@ type Server struct {
 	httpServer *http.Server
 	url        string
 	closed     bool
-	tokens     map[string]time.Time // access token -> expiry
-	sessions   map[string]*session  // by session id
-	batches    map[string]*batch    // by batch id
+	tokens     map[string]grant    // by access token
+	sessions   map[string]*session // by session id
+	batches    map[string]*batch   // by batch id
 	tasks      *taskStore
 	batchGets  map[string]*batchGet // by batch_get_cmd_req_id
 	uploads    map[uploadKey]*upload
@@ -109,17 +147,21 @@ func New(opts Options) (*Server, error) {
 	if opts.Listen == "" {
 		opts.Listen = defaultListen
 	}
-	if err := loopback.CheckHostPort(opts.Listen); err != nil {
-		return nil, fmt.Errorf("sim: listen address %q rejected: %w", opts.Listen, err)
+	if err := checkListen(opts.Listen, opts.AllowNonLoopback); err != nil {
+		return nil, err
 	}
 	applyDefaults(&opts)
+	if err := applyTestOptions(&opts); err != nil {
+		return nil, err
+	}
 	s := &Server{
 		opts:      opts,
 		log:       opts.Logger,
 		fleet:     opts.Fleet,
-		limiter:   newRateWindow(rateLimitPerMinute, time.Minute),
+		limiter:   newRateWindow(opts.RateLimit, time.Minute),
+		faults:    newFaultInjector(opts.Faults),
 		done:      make(chan struct{}),
-		tokens:    map[string]time.Time{},
+		tokens:    map[string]grant{},
 		sessions:  map[string]*session{},
 		batches:   map[string]*batch{},
 		tasks:     newTaskStore(maxTaskOutputBytes),
@@ -127,10 +169,13 @@ func New(opts Options) (*Server, error) {
 		uploads:   map[uploadKey]*upload{},
 		timers:    map[*time.Timer]bool{},
 	}
+	if err := s.setupHosts(); err != nil {
+		return nil, err
+	}
 	if err := s.prepareTLS(); err != nil {
 		return nil, err
 	}
-	s.handler = s.middleware(s.routes())
+	s.handler = s.middleware(s.injectFaults(s.routes()))
 	return s, nil
 }
 
