@@ -40,17 +40,17 @@ type affectedEntity struct {
 func (s *Server) handleDeviceActions(w http.ResponseWriter, r *http.Request) {
 	action := r.URL.Query().Get("action_name")
 	if action != actionContain && action != actionLift {
-		s.writeError(w, r, http.StatusBadRequest, poweredByDevices,
+		s.writeActionError(w, r,
 			"invalid action_name "+strconv.Quote(action)+": the emulator serves contain and lift_containment")
 		return
 	}
 	var req deviceActionRequest
 	if err := s.decodeBody(r, &req); err != nil {
-		s.writeError(w, r, http.StatusBadRequest, poweredByDevices, err.Error())
+		s.writeActionError(w, r, err.Error())
 		return
 	}
 	if len(req.IDs) == 0 {
-		s.writeError(w, r, http.StatusBadRequest, poweredByDevices, "ids must name at least one host")
+		s.writeActionError(w, r, "ids must name at least one host")
 		return
 	}
 	resources := []affectedEntity{}
@@ -66,6 +66,18 @@ func (s *Server) handleDeviceActions(w http.ResponseWriter, r *http.Request) {
 		resources = append(resources, affectedEntity{ID: id, Path: ""})
 	}
 	s.writeJSON(w, http.StatusAccepted, listReply{Meta: meta(r, poweredByDevices), Resources: resources, Errors: errs})
+}
+
+// writeActionError sends a 400 in the shape that the reference gives this
+// call's errors, msa.ReplyAffectedEntities, whose resources are required.
+func (s *Server) writeActionError(w http.ResponseWriter, r *http.Request, message string) {
+	s.log.Debug("request failed", "method", r.Method, "path", r.URL.Path,
+		"status", http.StatusBadRequest, "message", message, "trace_id", callFrom(r.Context()).traceID)
+	s.writeJSON(w, http.StatusBadRequest, listReply{
+		Meta:      meta(r, poweredByDevices),
+		Resources: []affectedEntity{},
+		Errors:    []apiError{{Code: http.StatusBadRequest, Message: message}},
+	})
 }
 
 func (s *Server) applyContainment(h *fleet.Host, action string) {

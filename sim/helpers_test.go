@@ -8,22 +8,15 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/rtrplay/rtrplay/internal/loopback"
 	"github.com/rtrplay/rtrplay/sim/fleet"
 )
 
-// startedServers are every emulator the tests started, so that
-// TestSpecStatusCodes can check the status codes they sent.
-var startedServers struct {
-	mu   sync.Mutex
-	list []*Server
-}
-
 // startServer starts an emulator for the named fleet, with opts filling in
-// the rest, and closes it when the test ends.
+// the rest, and closes it when the test ends. Every response it sends is
+// checked against the API reference (see trackServer).
 func startServer(t *testing.T, fleetName string, opts Options) *Server {
 	t.Helper()
 	f, err := fleet.Named(fleetName)
@@ -35,6 +28,7 @@ func startServer(t *testing.T, fleetName string, opts Options) *Server {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
+	trackServer(t, srv)
 	if err := srv.Start(); err != nil {
 		t.Fatalf("Start: %v", err)
 	}
@@ -43,9 +37,6 @@ func startServer(t *testing.T, fleetName string, opts Options) *Server {
 			t.Errorf("Close: %v", err)
 		}
 	})
-	startedServers.mu.Lock()
-	startedServers.list = append(startedServers.list, srv)
-	startedServers.mu.Unlock()
 	return srv
 }
 

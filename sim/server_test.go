@@ -321,13 +321,11 @@ func TestRateLimitExceeded(t *testing.T) {
 	}
 	// A window of four: the token request and three calls fit in it.
 	srv.limiter = newRateWindow(4, time.Minute)
+	trackServer(t, srv)
 	if err := srv.Start(); err != nil {
 		t.Fatalf("Start: %v", err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	startedServers.mu.Lock()
-	startedServers.list = append(startedServers.list, srv)
-	startedServers.mu.Unlock()
 
 	c := newClient(t, srv)
 	c.expect(http.StatusOK, http.MethodGet, pathDeviceQuery, nil, nil, nil)

@@ -1,143 +1,193 @@
 package sim
 
 import (
-	"encoding/json"
 	"net/http"
-	"os"
-	"sort"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/rtrplay/rtrplay/internal/testenv"
 )
 
-// undocumentedStatus lists the status codes that the emulator sends on
-// purpose although the API reference does not list them for the operation,
-// each with the reason. An operation id of "*" applies to every operation.
-var undocumentedStatus = map[string]map[int]string{
-	"*": {
-		401: "the API gateway answers 401 to a missing or expired token before any " +
-			"operation runs; the reference lists 401 on a few operations only",
-	},
-	"BatchInitSessions": {
-		404: "the live API answers 404 \"no successful hosts initialized on RTR\" " +
-			"when no host initialises (captured responses and user reports)",
-	},
-	"QueryDevicesByFilter": {
-		400: "the emulator rejects a filter or parameter it cannot read rather than " +
-			"match every host",
-	},
-	"GetDeviceDetailsV2": {
-		400: "users report 400 \"request must contain between 0 and 100 ids\" for " +
-			"larger requests",
-	},
-	"RTR-CheckCommandStatus":                {400: statusBadID, 404: statusUnknownTask},
-	"RTR-CheckActiveResponderCommandStatus": {400: statusBadID, 404: statusUnknownTask},
-	"RTR-CheckAdminCommandStatus":           {400: statusBadID, 404: statusUnknownTask},
-}
-
-const (
-	statusBadID = "captured responses show 400 \"cloud_request_id must be a uuid " +
-		"string\" for a malformed id"
-	statusUnknownTask = "the emulator's answer to an unknown task or one of " +
-		"another tier; the live API's answer is not documented"
-)
-
-// swaggerDoc is the part of a Swagger 2.0 document this test reads.
-type swaggerDoc struct {
-	Paths map[string]map[string]json.RawMessage `json:"paths"`
-}
-
-type swaggerOperation struct {
-	OperationID string                     `json:"operationId"`
-	Responses   map[string]json.RawMessage `json:"responses"`
-}
-
-// TestSpecStatusCodes checks that every status code that the emulator sent
-// to the other tests of this package is documented for its operation in
-// the API reference, or listed in undocumentedStatus with a reason.
-//
-// It calls t.Parallel, and no other top-level test does, so it runs after
-// every other test of the package has finished and recorded its requests.
-func TestSpecStatusCodes(t *testing.T) {
-	t.Parallel()
-	operations := loadOperations(t)
-
-	startedServers.mu.Lock()
-	servers := append([]*Server(nil), startedServers.list...)
-	startedServers.mu.Unlock()
-	seen := map[string]bool{}
-	for _, srv := range servers {
-		for _, rec := range srv.Requests() {
-			seen[rec.Method+" "+rec.Path+" "+strconv.Itoa(rec.Status)] = true
-		}
-	}
-	if len(seen) == 0 {
-		t.Skip("no requests were recorded; run the whole package, not this test alone")
-	}
-
-	keys := make([]string, 0, len(seen))
-	for k := range seen {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, key := range keys {
-		fields := strings.Fields(key)
-		method, path := fields[0], fields[1]
-		status, _ := strconv.Atoi(fields[2])
-		op, ok := operations[strings.ToLower(method)+" "+path]
-		if !ok {
-			// Unknown paths get the gateway's 401 or 404.
-			if status != http.StatusNotFound && status != http.StatusUnauthorized {
-				t.Errorf("%s %s answered %d but is not in the API reference", method, path, status)
-			}
-			continue
-		}
-		if _, documented := op.Responses[strconv.Itoa(status)]; documented {
-			continue
-		}
-		if undocumentedStatus["*"][status] != "" || undocumentedStatus[op.OperationID][status] != "" {
-			continue
-		}
-		t.Errorf("%s %s (%s) answered %d, which the reference does not list (it lists %v)",
-			method, path, op.OperationID, status, responseCodes(op))
-	}
-}
-
-// loadOperations reads the API reference and returns its operations keyed
-// by "method path".
-func loadOperations(t *testing.T) map[string]swaggerOperation {
-	t.Helper()
-	data, err := os.ReadFile(testenv.SharedFile(t, "falcon-api/falcon-rtr-subset.swagger.json"))
+// TestSpecConformance loads the API reference that every test's responses
+// are checked against (see trackServer), checks the exception tables
+// against it, and checks that the validator rejects responses that break
+// the reference. Under CI=true a missing reference fails this test.
+func TestSpecConformance(t *testing.T) {
+	path := testenv.SharedFile(t, referenceRelPath)
+	ref, err := loadAPIReference(path)
 	if err != nil {
-		t.Fatalf("read API reference: %v", err)
+		t.Fatalf("load API reference: %v", err)
 	}
-	var doc swaggerDoc
-	if err := json.Unmarshal(data, &doc); err != nil {
-		t.Fatalf("decode API reference: %v", err)
+	t.Run("exceptions", func(t *testing.T) { checkExceptionTables(t, ref) })
+	t.Run("validator", func(t *testing.T) { checkValidatorRejects(t, ref) })
+}
+
+// checkExceptionTables fails for an exception that the reference has made
+// unnecessary or that names something the reference lacks.
+func checkExceptionTables(t *testing.T, ref *apiReference) {
+	t.Helper()
+	byID := map[string]*referenceOperation{}
+	for i := range ref.operations {
+		byID[ref.operations[i].op.ID] = &ref.operations[i]
 	}
-	operations := map[string]swaggerOperation{}
-	for path, methods := range doc.Paths {
-		for method, raw := range methods {
-			if method == "parameters" {
+	for id, statuses := range undocumentedStatus {
+		for status, e := range statuses {
+			if e.reason == "" {
+				t.Errorf("exception %s %d has no reason", id, status)
+			}
+			if _, ok := ref.doc.Definitions[e.schema]; e.schema != "" && !ok {
+				t.Errorf("exception %s %d names definition %s, which the reference lacks", id, status, e.schema)
+			}
+			if id == "*" {
 				continue
 			}
-			var op swaggerOperation
-			if err := json.Unmarshal(raw, &op); err != nil {
-				t.Fatalf("decode operation %s %s: %v", method, path, err)
+			op, ok := byID[id]
+			if !ok {
+				t.Errorf("exception names operation %s, which the reference lacks", id)
+				continue
 			}
-			operations[method+" "+path] = op
+			if _, documented := op.op.Responses.StatusCodeResponses[status]; documented {
+				t.Errorf("exception %s %d is no longer needed: the reference documents that status", id, status)
+			}
 		}
 	}
-	return operations
+	for key, reason := range unmatchedRequests {
+		fields := strings.Fields(key)
+		if len(fields) != 3 || reason == "" {
+			t.Errorf("unmatched request %q needs the form \"METHOD PATH STATUS\" and a reason", key)
+			continue
+		}
+		if ref.find(fields[0], fields[1]) != nil {
+			t.Errorf("unmatched request %q is no longer needed: an operation matches it", key)
+		}
+	}
+	for _, n := range nullableProperties {
+		prop := ref.doc.Definitions[n.definition].Properties[n.property]
+		if v, ok := prop.Extensions.GetBool("x-nullable"); ok && v {
+			t.Errorf("nullable exception %s.%s is no longer needed: the reference allows null", n.definition, n.property)
+		}
+		if n.reason == "" {
+			t.Errorf("nullable exception %s.%s has no reason", n.definition, n.property)
+		}
+	}
+	for _, extra := range extraOperations {
+		for _, op := range ref.operations {
+			if op.template == extra.path && op.method == extra.method && op.op.ID != extra.id {
+				t.Errorf("extra operation %s %s is no longer needed: the reference has it as %s",
+					extra.method, extra.path, op.op.ID)
+			}
+		}
+		if extra.reason == "" {
+			t.Errorf("extra operation %s has no reason", extra.id)
+		}
+	}
 }
 
-func responseCodes(op swaggerOperation) []string {
-	codes := make([]string, 0, len(op.Responses))
-	for code := range op.Responses {
-		codes = append(codes, code)
+// checkValidatorRejects feeds the validator one good response and broken
+// variants of it, so that a validator that accepts everything fails here.
+func checkValidatorRejects(t *testing.T, ref *apiReference) {
+	t.Helper()
+	const aid = "0123456789abcdef0123456789abcdef"
+	goodInit := `{"meta":{"query_time":0.01,"powered_by":"empower-api","trace_id":"t"},` +
+		`"batch_id":"b","resources":{"` + aid + `":{"aid":"` + aid + `","session_id":"s",` +
+		`"complete":true,"offline_queued":false,"stdout":"C:\\","stderr":"","query_time":0.1,"errors":[]}},` +
+		`"errors":[]}`
+	jsonHeader := func(extra ...string) http.Header {
+		h := http.Header{}
+		h.Set("Content-Type", "application/json")
+		h.Set("X-CS-TRACEID", "t")
+		h.Set("X-RateLimit-Limit", "6000")
+		h.Set("X-RateLimit-Remaining", "5999")
+		for i := 0; i+1 < len(extra); i += 2 {
+			if extra[i+1] == "" {
+				h.Del(extra[i])
+				continue
+			}
+			h.Set(extra[i], extra[i+1])
+		}
+		return h
 	}
-	sort.Strings(codes)
-	return codes
+	initRecord := func(status int, body string, header http.Header) responseRecord {
+		return responseRecord{
+			method: http.MethodPost, path: pathBatchInit, status: status,
+			header: header, body: []byte(body), bodyLen: int64(len(body)),
+		}
+	}
+	file := func(status int, contentType string, body string) responseRecord {
+		return responseRecord{
+			method: http.MethodGet, path: pathExtractedFile, status: status,
+			header: jsonHeader("Content-Type", contentType), body: []byte(body), bodyLen: int64(len(body)),
+		}
+	}
+	tests := []struct {
+		name string
+		rec  responseRecord
+		want string // part of a problem; "" for none
+	}{
+		{name: "valid batch init", rec: initRecord(201, goodInit, jsonHeader())},
+		{name: "missing required field", want: "batch_id",
+			rec: initRecord(201, strings.Replace(goodInit, `"batch_id":"b",`, "", 1), jsonHeader())},
+		{name: "undeclared field", want: "offline_queue",
+			rec: initRecord(201, strings.Replace(goodInit, `"complete":true`, `"complete":true,"offline_queue":true`, 1), jsonHeader())},
+		{name: "wrong type", want: "complete",
+			rec: initRecord(201, strings.Replace(goodInit, `"complete":true`, `"complete":"true"`, 1), jsonHeader())},
+		{name: "null array", want: "errors",
+			rec: initRecord(201, strings.Replace(goodInit, `"errors":[]}}`, `"errors":null}}`, 1), jsonHeader())},
+		{name: "undocumented status", want: "status 418",
+			rec: initRecord(http.StatusTeapot, goodInit, jsonHeader())},
+		{name: "missing rate-limit header", want: "X-RateLimit-Remaining",
+			rec: initRecord(201, goodInit, jsonHeader("X-RateLimit-Remaining", ""))},
+		{name: "non-integer header", want: "X-RateLimit-Limit",
+			rec: initRecord(201, goodInit, jsonHeader("X-RateLimit-Limit", "many"))},
+		{name: "retry-after in milliseconds", want: "X-RateLimit-RetryAfter",
+			rec: initRecord(429, `{"meta":{"query_time":0,"trace_id":"t"},"errors":[]}`,
+				jsonHeader("X-RateLimit-RetryAfter", "1700000000000"))},
+		{name: "wrong content length", want: "Content-Length",
+			rec: initRecord(201, goodInit, jsonHeader("Content-Length", "3"))},
+		{name: "not JSON", want: "not valid JSON", rec: initRecord(201, "{", jsonHeader())},
+		{name: "unknown path", want: "no operation",
+			rec: responseRecord{method: http.MethodGet, path: "/nowhere/v1", status: 404, header: jsonHeader()}},
+		{name: "wrong method", want: "no operation",
+			rec: responseRecord{method: http.MethodGet, path: pathBatchInit, status: 200, header: jsonHeader()}},
+		{name: "valid 7z archive", rec: file(200, "application/x-7z-compressed", string(sevenZipSignature)+"rest")},
+		{name: "7z without signature", want: "signature", rec: file(200, "application/x-7z-compressed", "PK\x03\x04")},
+		{name: "archive as octet-stream", want: "Content-Type", rec: file(200, "application/octet-stream", "x")},
+		{name: "archive as JSON", want: "body", rec: file(200, "application/json", `{"a":1}`)},
+		{name: "body on 204", want: "204 response carries",
+			rec: responseRecord{method: http.MethodDelete, path: pathSessions, status: 204, header: jsonHeader(),
+				bodyLen: 2, body: []byte("{}")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			problems := ref.check(tt.rec).problems
+			joined := strings.Join(problems, "\n")
+			switch {
+			case tt.want == "" && len(problems) > 0:
+				t.Errorf("check found problems in a valid response:\n%s", joined)
+			case tt.want != "" && !strings.Contains(joined, tt.want):
+				t.Errorf("check problems = %q, want one that mentions %q", joined, tt.want)
+			}
+		})
+	}
+}
+
+// TestMatchTemplate checks path template matching, which the reference
+// does not exercise because none of its paths has a parameter.
+func TestMatchTemplate(t *testing.T) {
+	tests := []struct {
+		template, path string
+		want           bool
+	}{
+		{template: "/a/b/v1", path: "/a/b/v1", want: true},
+		{template: "/a/{id}/v1", path: "/a/xyz/v1", want: true},
+		{template: "/a/{id}/v1", path: "/a//v1", want: false},
+		{template: "/a/b/v1", path: "/a/b/v1/", want: false},
+		{template: "/a/b/v1", path: "/a/c/v1", want: false},
+	}
+	for _, tt := range tests {
+		got := matchTemplate(strings.Split(tt.template, "/"), strings.Split(tt.path, "/"))
+		if got != tt.want {
+			t.Errorf("matchTemplate(%s, %s) = %v, want %v", tt.template, tt.path, got, tt.want)
+		}
+	}
 }
