@@ -111,6 +111,9 @@ func targetIDs(ctx context.Context, api API, t *playbook.Target) ([]string, erro
 			ids = append(ids, found...)
 		}
 		return dedupe(ids), nil
+	case strings.TrimSpace(t.Filter) == "":
+		// Never query without a filter: Falcon would return every host.
+		return nil, fmt.Errorf("target %q selects no hosts: set a filter, host_ids or hostnames", t.Name)
 	default:
 		ids, err := api.QueryDevices(ctx, t.Filter)
 		if err != nil {

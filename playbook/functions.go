@@ -155,9 +155,16 @@ var rtrRegValueFunc = function.New(&function.Spec{
 	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
 		needle := strings.ToLower(args[1].AsString())
 		for _, v := range rtrout.ParseRegQuery(args[0].AsString()) {
-			if strings.Contains(strings.ToLower(v.Data), needle) {
-				return cty.StringVal(v.Name), nil
+			if !strings.Contains(strings.ToLower(v.Data), needle) {
+				continue
 			}
+			if v.Ambiguous {
+				// A name that holds a type word could make a delete hit
+				// another value: refuse to guess.
+				return cty.NilVal, fmt.Errorf("the registry value whose data contains %q cannot be read safely: "+
+					"its line splits into name and data in more than one way", args[1].AsString())
+			}
+			return cty.StringVal(v.Name), nil
 		}
 		return cty.NilVal, fmt.Errorf("no registry value whose data contains %q in the reg query output", args[1].AsString())
 	},

@@ -95,6 +95,16 @@ func (p *Playbook) addTarget(b *hcl.Block) hcl.Diagnostics {
 		t.Hostnames, nameDiags = normalizeHostnames(a, t.Hostnames)
 		diags = append(diags, nameDiags...)
 	}
+	if len(selectors) == 1 && !diags.HasErrors() && t.Filter == "" && len(t.HostIDs) == 0 && len(t.Hostnames) == 0 {
+		// An empty list would leave no selector, and a query without a
+		// filter matches every host in the CID.
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Empty host list",
+			Detail:   fmt.Sprintf("Target %q sets %s to an empty list; list at least one host.", t.Name, selectors[0]),
+			Subject:  b.DefRange.Ptr(),
+		})
+	}
 	if len(selectors) != 1 {
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -103,11 +104,8 @@ func (c *cli) parseOneFile(fs *flag.FlagSet, args []string) (path string, code i
 	}
 	if fs.NArg() != 1 {
 		fmt.Fprintf(c.stderr, "rtrplay %s: expected one playbook file, got %d arguments\n", fs.Name(), fs.NArg())
-		for _, a := range fs.Args()[1:] {
-			if strings.HasPrefix(a, "-") {
-				fmt.Fprintf(c.stderr, "Options go before the playbook file: rtrplay %s %s %s\n", fs.Name(), a, fs.Arg(0))
-				break
-			}
+		if fs.NArg() > 1 && slices.ContainsFunc(fs.Args()[1:], func(a string) bool { return strings.HasPrefix(a, "-") }) {
+			fmt.Fprintf(c.stderr, "Options go before the playbook file: rtrplay %s [options] FILE\n", fs.Name())
 		}
 		fs.Usage()
 		return "", exitError, false

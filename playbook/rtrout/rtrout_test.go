@@ -71,3 +71,19 @@ func TestParseRegQuery(t *testing.T) {
 		t.Errorf("key = %q", v.Key)
 	}
 }
+
+func TestParseRegQueryAmbiguous(t *testing.T) {
+	text := "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run\n" +
+		"    SecurityHealth    REG_EXPAND_SZ    %windir%\\system32\\SecurityHealthSystray.exe\n" +
+		"    SecurityHealth    REG_SZ    x    REG_SZ    C:\\ProgramData\\Vendor App\\updater64.exe\n"
+	values := ParseRegQuery(text)
+	if len(values) != 2 {
+		t.Fatalf("parsed %d values, want 2", len(values))
+	}
+	if values[0].Ambiguous {
+		t.Errorf("plain value marked ambiguous: %+v", values[0])
+	}
+	if !values[1].Ambiguous {
+		t.Errorf("value whose name holds a type word not marked ambiguous: %+v", values[1])
+	}
+}
