@@ -75,6 +75,10 @@ type call struct {
 	handlerStatus int
 	// dropped is set when the request got no answer at all.
 	dropped bool
+	// closeConn, when set, closes the connection of a dropped request. The
+	// middleware calls it once the request is logged, so that a client
+	// that sees the drop also finds the request in the log.
+	closeConn func()
 }
 
 type callKey struct{}

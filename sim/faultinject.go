@@ -160,7 +160,7 @@ func (s *Server) strike(w http.ResponseWriter, r *http.Request, f *Fault) {
 		"trace_id", c.traceID)
 	if f.Kind == FaultDrop {
 		c.dropped = true
-		dropConnection(w)
+		dropConnection(w, c)
 		return
 	}
 	switch f.Status {
@@ -180,13 +180,14 @@ func (s *Server) strike(w http.ResponseWriter, r *http.Request, f *Fault) {
 }
 
 // dropConnection ends the request without an answer. An HTTP/1.1
-// connection is taken over and closed. HTTP/2 cannot be taken over, so
-// the handler aborts and net/http resets the stream, which the client
-// sees as a transport error, just as a closed connection.
-func dropConnection(w http.ResponseWriter) {
+// connection is taken over, and the middleware closes it once the request
+// is logged. HTTP/2 cannot be taken over, so the handler aborts and
+// net/http resets the stream, which the client sees as a transport error,
+// just as a closed connection.
+func dropConnection(w http.ResponseWriter, c *call) {
 	conn, _, err := http.NewResponseController(w).Hijack()
 	if err == nil {
-		_ = conn.Close()
+		c.closeConn = func() { _ = conn.Close() }
 		return
 	}
 	panic(http.ErrAbortHandler)

@@ -98,6 +98,9 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 				s.recordRequest(RequestRecord{Time: c.start, Method: r.Method, Path: r.URL.Path,
 					Status: status, TraceID: c.traceID, Fault: c.fault, HandlerStatus: c.handlerStatus})
 			}
+			if c.closeConn != nil {
+				c.closeConn()
+			}
 		}()
 		if inspection || s.admit(sw, r, c.start) {
 			next.ServeHTTP(sw, r)
