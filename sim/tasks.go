@@ -42,7 +42,12 @@ func (ts *taskStore) add(t *task, now time.Time) {
 		delete(ts.byID, oldest.id)
 		ts.bytes -= oldest.size()
 	}
-	ts.order = append(running, ts.order...)
+	// Prepend only when needed: appending to a nil running slice would
+	// copy the whole order on every add, which made a 10,000-host batch
+	// command quadratic.
+	if len(running) > 0 {
+		ts.order = append(running, ts.order...)
+	}
 }
 
 func (t *task) size() int { return len(t.stdout) + len(t.stderr) }
