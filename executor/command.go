@@ -140,9 +140,11 @@ func (r *runner) pollCommand(ctx context.Context, s *playbook.Step, tier rtr.Tie
 	res HostStepResult, deadline time.Time) HostStepResult {
 	var stdout, stderr strings.Builder
 	seq := 0
+	// An interrupt does not end the polling: the command is in flight, and
+	// the run waits for it. Only an abort (ctx) or the deadline does.
 	for attempt := 0; ; attempt++ {
-		if r.stopped.Load() || time.Now().After(deadline) {
-			return timedOut(s, res, r.stopped.Load())
+		if time.Now().After(deadline) {
+			return timedOut(s, res, false)
 		}
 		if !sleepCtx(ctx, r.backoff(attempt)) {
 			return timedOut(s, res, true)
@@ -168,13 +170,13 @@ func (r *runner) pollCommand(ctx context.Context, s *playbook.Step, tier rtr.Tie
 	}
 }
 
-func timedOut(s *playbook.Step, res HostStepResult, interrupted bool) HostStepResult {
+func timedOut(s *playbook.Step, res HostStepResult, aborted bool) HostStepResult {
 	res.State = StateFailed
 	res.Reason = "timed out after " + s.Timeout.String() + " waiting for the command to finish"
-	if interrupted {
-		res.Reason = "run interrupted while the command was running"
+	if aborted {
+		res.Reason = "run aborted while the command was running"
 	}
-	if s.Destructive() || interrupted {
+	if s.Destructive() || aborted {
 		// It may still run to completion on the host.
 		res.State = StateUnknown
 	}

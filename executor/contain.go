@@ -58,7 +58,7 @@ func (r *runner) awaitContainment(ctx context.Context, s *playbook.Step, waiting
 	deadline time.Time, started string) {
 	last := map[string]string{}
 	for attempt := 0; len(waiting) > 0; attempt++ {
-		if time.Now().After(deadline) || (r.stopped.Load() && attempt > 0) || !sleepCtx(ctx, r.backoff(attempt)) {
+		if time.Now().After(deadline) || !sleepCtx(ctx, r.backoff(attempt)) {
 			break
 		}
 		ids := make([]string, 0, len(waiting))

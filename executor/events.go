@@ -30,6 +30,15 @@ type SessionOpened struct {
 	Connected int       `json:"connected"`
 	Queued    int       `json:"queued"`
 	Failed    int       `json:"failed"`
+	// FailedHosts names each host that got no session, with the reason.
+	FailedHosts []HostFailure `json:"failed_hosts,omitempty"`
+}
+
+// HostFailure is one host that could not take part, and why.
+type HostFailure struct {
+	HostID   string `json:"host_id"`
+	Hostname string `json:"hostname"`
+	Reason   string `json:"reason"`
 }
 
 // SessionRefreshed reports a refresh of a batch session.

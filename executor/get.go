@@ -73,10 +73,9 @@ func (r *runner) runGet(ctx context.Context, s *playbook.Step, g *group, unlock 
 
 func (r *runner) awaitUploads(ctx context.Context, s *playbook.Step, g *group, reqID string,
 	waiting map[string]*hostState, deadline time.Time, started string) {
+	// Uploads already requested are in flight: an interrupt waits for them,
+	// and only an abort (ctx) or the deadline ends the wait.
 	for attempt := 0; len(waiting) > 0; attempt++ {
-		if r.stopped.Load() && attempt > 0 {
-			break
-		}
 		if time.Now().After(deadline) || !sleepCtx(ctx, r.backoff(attempt)) {
 			break
 		}
@@ -98,8 +97,8 @@ func (r *runner) awaitUploads(ctx context.Context, s *playbook.Step, g *group, r
 	for _, h := range waiting {
 		res := HostStepResult{Command: g.display, SessionID: h.sessionID, StartedAt: started, State: StateFailed,
 			Reason: fmt.Sprintf("upload did not finish within %s", s.Timeout)}
-		if r.stopped.Load() {
-			res.State, res.Reason = StateUnknown, "run interrupted while the file was uploading"
+		if ctx.Err() != nil {
+			res.State, res.Reason = StateUnknown, "run aborted while the file was uploading"
 		}
 		r.finish(s, h, res)
 	}

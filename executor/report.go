@@ -229,8 +229,11 @@ func (r *runner) noBatch() bool {
 
 func hostOutcome(hr HostReport) State {
 	worst := StateSucceeded
-	if hr.Session.State == StateFailed {
+	switch hr.Session.State {
+	case StateFailed:
 		return StateFailed
+	case StateQueued:
+		worst = StateQueued
 	}
 	for _, res := range hr.Steps {
 		switch res.State {

@@ -297,11 +297,17 @@ func (r *runner) result(addr, hostID string) (*HostStepResult, bool) {
 func (r *runner) scope(s *playbook.Step, h *hostState) playbook.HostScope {
 	sc := playbook.HostScope{Host: h.Facts(), Outcomes: map[string]playbook.Outcome{}}
 	for _, dep := range s.DependsOn {
-		if res, ok := r.result(dep.Addr(), h.ID); ok {
-			sc.Outcomes[dep.Addr()] = playbook.Outcome{
-				State: string(res.State), Stdout: res.stdout, Stderr: res.stderr,
-				Error: res.Reason, SHA256: res.sha256, Size: res.size,
-			}
+		res, ok := r.result(dep.Addr(), h.ID)
+		if !ok {
+			// Dependencies have finished, so no result means the step
+			// does not target this host: it reads as skipped.
+			sc.Outcomes[dep.Addr()] = playbook.Outcome{State: string(StateSkipped),
+				Error: dep.Addr() + " does not target this host"}
+			continue
+		}
+		sc.Outcomes[dep.Addr()] = playbook.Outcome{
+			State: string(res.State), Stdout: res.stdout, Stderr: res.stderr,
+			Error: res.Reason, SHA256: res.sha256, Size: res.size,
 		}
 	}
 	return sc

@@ -105,10 +105,12 @@ func (r *runner) openBatch(ctx context.Context, chunk []string, queue bool) {
 		case found && len(hr.Errors) > 0:
 			h.session = HostStepResult{State: StateFailed, Errors: hostErrors(hr.Errors),
 				Reason: "no RTR session: " + fmtErrors(hostErrors(hr.Errors))}
-			ev.Failed++
 		default:
 			h.session = HostStepResult{State: StateFailed, Reason: "no RTR session: " + initFailure(err)}
+		}
+		if h.session.State == StateFailed {
 			ev.Failed++
+			ev.FailedHosts = append(ev.FailedHosts, HostFailure{HostID: h.ID, Hostname: h.Hostname, Reason: h.session.Reason})
 		}
 	}
 	if err != nil {

@@ -38,15 +38,34 @@ func (s *Step) resolveWith(head string, rng hcl.Range) hcl.Diagnostics {
 	if err != nil {
 		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Broken command catalog", Detail: err.Error()}}
 	}
+	if first := strings.Fields(head); len(first) > 0 && first[0] != strings.ToLower(first[0]) {
+		return hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Command name must be lower case",
+			Detail: fmt.Sprintf("RTR base commands are lower case; write %q instead of %q.",
+				strings.ToLower(first[0]), first[0]),
+			Subject: rng.Ptr(),
+		}}
+	}
 	resolved, err := catalog.Lookup(head)
 	if err != nil {
 		first := strings.Fields(head)[0]
+		var subcommands []string
+		for _, name := range catalog.Names() {
+			if strings.HasPrefix(name, first+" ") {
+				subcommands = append(subcommands, name)
+			}
+		}
+		detail := fmt.Sprintf("%q is not an RTR command.%s The known commands are: %s.",
+			first, didYouMean(first, catalog.Names()), strings.Join(catalog.Names(), ", "))
+		if len(subcommands) > 0 {
+			detail = fmt.Sprintf("%q needs a subcommand: %s.", first, strings.Join(subcommands, ", "))
+		}
 		return hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Unknown RTR command",
-			Detail: fmt.Sprintf("%q is not an RTR command.%s The known commands are: %s.",
-				first, didYouMean(strings.ToLower(first), catalog.Names()), strings.Join(catalog.Names(), ", ")),
-			Subject: rng.Ptr(),
+			Detail:   detail,
+			Subject:  rng.Ptr(),
 		}}
 	}
 	if resolved.BaseCommand == "get" && s.Kind == KindCommand {

@@ -99,8 +99,8 @@ func (f *applyFlags) check() string {
 		// Falcon expires idle sessions after 5 or 10 minutes (sources
 		// differ), so a refresh must come well inside the shorter one.
 		return fmt.Sprintf("-refresh-interval %s is invalid; use a duration from 1s to 4m so that sessions do not expire", f.refreshInterval)
-	case f.pollInterval <= 0:
-		return fmt.Sprintf("-poll-interval %s is invalid; use a positive duration such as 1s", f.pollInterval)
+	case f.pollInterval < 100*time.Millisecond || f.pollInterval > time.Minute:
+		return fmt.Sprintf("-poll-interval %s is invalid; use a duration from 100ms to 1m, such as 1s", f.pollInterval)
 	}
 	return ""
 }

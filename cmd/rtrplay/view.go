@@ -49,6 +49,9 @@ func eventLine(e executor.Event) (string, bool) {
 		if e.Failed > 0 {
 			line += fmt.Sprintf(", %d failed", e.Failed)
 		}
+		for _, f := range e.FailedHosts {
+			line += fmt.Sprintf("\n  %s: %s", f.Hostname, f.Reason)
+		}
 		return line, true
 	case executor.SessionRefreshed:
 		if e.Err != "" {
