@@ -235,6 +235,9 @@ func (s *Step) scriptCommand(ctx *hcl.EvalContext) (Rendered, bool, hcl.Diagnost
 
 func backtickFlag(flag string, emptyAsQuotes bool) func(string) (string, error) {
 	return func(v string) (string, error) {
+		if v == "" && !emptyAsQuotes {
+			return "", fmt.Errorf("the %s script is empty", flag)
+		}
 		if strings.Contains(v, "```") {
 			return "", fmt.Errorf("%s text contains ```, which would end RTR's quoted block early", flag)
 		}
@@ -247,6 +250,9 @@ func backtickFlag(flag string, emptyAsQuotes bool) func(string) (string, error) 
 
 func quotedFlag(flag string) func(string) (string, error) {
 	return func(v string) (string, error) {
+		if strings.TrimSpace(v) == "" {
+			return "", fmt.Errorf("the %s value is empty; name the script", flag)
+		}
 		if strings.ContainsAny(v, "\"\r\n") {
 			return "", fmt.Errorf("the %s value contains a double quote or line break, which RTR cannot escape", flag)
 		}

@@ -38,7 +38,7 @@ func functions(dir string) map[string]function.Function {
 		"jsondecode":    stdlib.JSONDecodeFunc,
 		"jsonencode":    stdlib.JSONEncodeFunc,
 		"keys":          stdlib.KeysFunc,
-		"length":        stdlib.LengthFunc,
+		"length":        lengthFunc,
 		"lookup":        stdlib.LookupFunc,
 		"lower":         stdlib.LowerFunc,
 		"max":           stdlib.MaxFunc,
@@ -214,3 +214,23 @@ func ctyDisplay(v cty.Value) any {
 	}
 	return string(b)
 }
+
+// lengthFunc is length as Terraform has it: the number of elements of a
+// collection, or of characters of a string, which cty's own length does
+// not count.
+var lengthFunc = function.New(&function.Spec{
+	Description: "Returns the number of elements of a collection or of characters of a string.",
+	Params: []function.Parameter{
+		{Name: "value", Type: cty.DynamicPseudoType, AllowDynamicType: true, AllowUnknown: true, AllowMarked: true},
+	},
+	Type: function.StaticReturnType(cty.Number),
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		v, marks := args[0].Unmark()
+		if v.Type() == cty.String {
+			n, err := stdlib.Strlen(v)
+			return n.WithMarks(marks), err
+		}
+		n, err := stdlib.Length(v)
+		return n.WithMarks(marks), err
+	},
+})

@@ -144,6 +144,8 @@ func TestCommandQuoting(t *testing.T) {
 		{"backticks", "runscript -Raw=```${var.p}```", []string{"p=Get-Process 'x'"}, "runscript -Raw=```Get-Process 'x'```", ""},
 		{"control character", `cat ${var.p}`, []string{"p=a\x01b"}, "", "control character"},
 		{"right-to-left override", `cat ${var.p}`, []string{"p=a\u202eb"}, "", "changes how text displays"},
+		{"value that looks like a flag", `ls ${var.p}`, []string{"p=-Force"}, `ls "-Force"`, ""},
+		{"line separator", `cat ${var.p}`, []string{"p=a\u2028b"}, "", "changes how text displays"},
 		{"backticks inside value", "runscript -Raw=```${var.p}```", []string{"p=a```b"}, "", "cannot be quoted safely"},
 	}
 	for _, tc := range cases {
@@ -382,6 +384,8 @@ func TestTargetChecks(t *testing.T) {
 		{"bad host id", "host_ids = [\"zz12\"]", `Element 1 of host_ids, "zz12"`},
 		{"duplicate host ids", "host_ids = [\"A0000000000000000000000000000001\", \"a0000000000000000000000000000001\\r\"]", "lists 1 ids more than once"},
 		{"quote in hostname", "hostnames = [\"a'b\"]", "cannot be matched safely"},
+		{"empty host list", "host_ids = []", "Empty host list"},
+		{"empty hostnames", "hostnames = []", "Empty host list"},
 		{"fractional max_hosts", "filter = \"x:'y'\"\n  max_hosts = 2.5", "Invalid max_hosts"},
 	}
 	for _, tc := range cases {
@@ -427,5 +431,20 @@ step "after" {
 	}
 	if strings.Contains(joined, "step.after reads") {
 		t.Errorf("depends_on alone should not warn; got:\n%s", joined)
+	}
+}
+
+func TestLengthOfString(t *testing.T) {
+	src := header + `
+variable "implant" {
+  default = "updater64.exe"
+  validation {
+    condition     = length(var.implant) > 0
+    error_message = "The implant name must not be empty."
+  }
+}
+`
+	if _, msgs := parse(t, src, Options{}); len(msgs) > 0 {
+		t.Fatalf("length of a string failed: %v", msgs)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -252,11 +253,14 @@ func isControl(c byte) bool {
 // different from what it is: control characters, and Unicode format
 // characters such as the right-to-left override.
 func checkText(s string) error {
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("the value is not valid UTF-8 text")
+	}
 	for _, r := range s {
 		if r == '\t' || r == '\n' || r == '\r' {
 			continue
 		}
-		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+		if unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp) {
 			return fmt.Errorf("the value contains the character %U, which is invisible or changes how text displays", r)
 		}
 	}
@@ -321,6 +325,11 @@ func scanArg(out *dualBuilder, chars []qchar, i int) (int, error) {
 		}
 	}
 	arg := chars[start:i]
+	if len(arg) > 0 && arg[0].interp && arg[0].c == '-' {
+		// A value must not turn into a flag: quoted, RTR reads it as an
+		// argument.
+		needsQuotes = true
+	}
 	switch {
 	case needsQuotes && userQuoted:
 		return 0, fmt.Errorf("an argument mixes quoted text with a value that has spaces; quote the whole argument")

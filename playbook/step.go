@@ -137,6 +137,10 @@ func (p *Playbook) decodeStep(kind Kind, b *hcl.Block) (*Step, hcl.Diagnostics) 
 	}
 	if a, ok := attrs["platforms"]; ok {
 		diags = append(diags, decodeStatic(a, cty.List(cty.String), ctx, func(v cty.Value) { s.Platforms = stringList(v) })...)
+		if len(s.Platforms) == 0 && !diags.HasErrors() {
+			diags = append(diags, attrError(a, "Empty platforms",
+				"platforms = [] would run the step nowhere; list windows, linux or mac, or leave platforms out to run everywhere."))
+		}
 		for i, p := range s.Platforms {
 			if p != "windows" && p != "linux" && p != "mac" {
 				diags = append(diags, attrError(a, "Invalid platform",

@@ -20,6 +20,9 @@ type Variable struct {
 	Description string
 	Type        cty.Type
 	Default     cty.Value // cty.NilVal when the variable is required
+	// badDefault is set when the default did not decode, which was
+	// reported already, so that the variable is not also called required.
+	badDefault bool
 	// Sensitive values are never shown in plans, logs or reports.
 	Sensitive   bool
 	Validations []*Validation
@@ -94,6 +97,7 @@ func (p *Playbook) addVariable(b *hcl.Block) hcl.Diagnostics {
 		if !valDiags.HasErrors() {
 			converted, err := convert.Convert(val, v.Type)
 			if err != nil {
+				v.badDefault = true
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Invalid default value for variable",
@@ -180,6 +184,9 @@ func (p *Playbook) assignVariables(opts Options) (varValues, hcl.Diagnostics) {
 func (v *Variable) resolve(raw map[string]string) (cty.Value, hcl.Diagnostics) {
 	s, given := raw[v.Name]
 	if !given {
+		if v.badDefault {
+			return cty.UnknownVal(v.Type), nil
+		}
 		if v.Default == cty.NilVal {
 			return cty.UnknownVal(v.Type), hcl.Diagnostics{{
 				Severity: hcl.DiagError,
