@@ -62,7 +62,7 @@ func (r *runner) runCommand(ctx context.Context, s *playbook.Step, g *group) {
 		err = slotErr
 	}
 	r.emit(RequestSent{Time: r.opts.Now().UTC(), Step: s.Addr(), Operation: "batch-command:" + tier.String(),
-		BatchID: g.batch.id, Command: g.display, Hosts: len(g.hosts), Err: errText(err)})
+		BatchID: g.batch.id, Command: g.display, Hosts: len(g.hosts), Err: r.pb.RedactWith(errText(err), g.secrets)})
 	if err != nil {
 		r.finishAll(s, g.hosts, requestFailure(s, g.display, err, started))
 		return

@@ -47,7 +47,7 @@ func (r *runner) runGet(ctx context.Context, s *playbook.Step, g *group, unlock 
 	}
 	unlock()
 	r.emit(RequestSent{Time: r.opts.Now().UTC(), Step: s.Addr(), Operation: "batch-get", BatchID: g.batch.id,
-		RequestID: reqID, Command: g.display, Hosts: len(g.hosts), Err: errText(err)})
+		RequestID: reqID, Command: g.display, Hosts: len(g.hosts), Err: r.pb.RedactWith(errText(err), g.secrets)})
 	if err != nil {
 		r.finishAll(s, g.hosts, requestFailure(s, g.display, err, started))
 		return

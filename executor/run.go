@@ -99,6 +99,9 @@ type runner struct {
 	manifest []ManifestEntry
 	// evidenceErrors lists outputs that could not be stored.
 	evidenceErrors []string
+	// secrets holds, per step address and host id, the sensitive values in
+	// the command sent, for redacting text that echoes them.
+	secrets map[string]map[string][]string
 
 	stopped   atomic.Bool
 	stopOnce  sync.Once
@@ -138,6 +141,7 @@ func Run(ctx context.Context, stop <-chan struct{}, opts Options) (*Report, erro
 		hosts:     map[string]*hostState{},
 		sem:       make(chan struct{}, opts.Parallelism),
 		results:   map[string]map[string]*HostStepResult{},
+		secrets:   map[string]map[string][]string{},
 		stoppedCh: make(chan struct{}),
 	}
 	for _, h := range opts.Resolution.Hosts {
@@ -257,7 +261,8 @@ func (r *runner) targetHosts(s *playbook.Step) []*hostState {
 
 // finish records the final result of a step on a host and emits it.
 func (r *runner) finish(s *playbook.Step, h *hostState, res HostStepResult) {
-	res.Command, res.Reason = r.pb.Redact(res.Command), r.pb.Redact(res.Reason)
+	secrets := r.secretsOf(s.Addr(), h.ID)
+	res.Command, res.Reason = r.pb.RedactWith(res.Command, secrets), r.pb.RedactWith(res.Reason, secrets)
 	if res.FinishedAt == "" {
 		res.FinishedAt = r.opts.Now().UTC().Format(time.RFC3339Nano)
 	}
@@ -283,6 +288,24 @@ func (r *runner) finish(s *playbook.Step, h *hostState, res HostStepResult) {
 		Time: r.opts.Now().UTC(), Step: s.Addr(), HostID: h.ID, Hostname: h.Hostname,
 		State: res.State, Reason: res.Reason, Errors: res.Errors, TaskID: res.TaskID,
 	})
+}
+
+func (r *runner) setSecrets(addr, hostID string, secrets []string) {
+	if len(secrets) == 0 {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.secrets[addr] == nil {
+		r.secrets[addr] = map[string][]string{}
+	}
+	r.secrets[addr][hostID] = secrets
+}
+
+func (r *runner) secretsOf(addr, hostID string) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.secrets[addr][hostID]
 }
 
 func (r *runner) result(addr, hostID string) (*HostStepResult, bool) {

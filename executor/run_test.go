@@ -347,6 +347,10 @@ step "probe" {
   target  = target.fin
   command = "cat C:\\Windows\\${var.token}.txt"
 }
+step "derived" {
+  target  = target.fin
+  command = "cat C:\\Windows\\${lower(var.token)}.txt"
+}
 `
 	rep, dir := h.run(t, src, Options{})
 	sent := false
@@ -361,11 +365,12 @@ step "probe" {
 	if got := rep.Hosts[0].Steps["step.probe"].Command; strings.Contains(got, secret) || !strings.Contains(got, "(sensitive)") {
 		t.Errorf("reported command = %q, want the secret redacted", got)
 	}
+	lowered := strings.ToLower(secret)
 	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if strings.Contains(path, secret) {
+		if strings.Contains(path, secret) || strings.Contains(path, lowered) {
 			t.Errorf("path %s contains the secret", path)
 		}
 		if d.IsDir() || strings.Contains(path, string(filepath.Separator)+"hosts"+string(filepath.Separator)) {
@@ -375,8 +380,8 @@ step "probe" {
 		if err != nil {
 			return err
 		}
-		if strings.Contains(string(data), secret) {
-			t.Errorf("%s contains the secret", filepath.Base(path))
+		if strings.Contains(string(data), secret) || strings.Contains(string(data), lowered) {
+			t.Errorf("%s contains the secret or a value derived from it", filepath.Base(path))
 		}
 		return nil
 	})

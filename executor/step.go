@@ -18,6 +18,7 @@ type group struct {
 	// text goes to the hosts; display, with sensitive values redacted, goes
 	// to events and the report.
 	text, display string
+	secrets       []string
 	hosts         []*hostState
 }
 
@@ -31,6 +32,7 @@ func (r *runner) runStep(ctx context.Context, s *playbook.Step) {
 	var order []string
 	for _, h := range hosts {
 		rendered, res, ok := r.prepareHost(s, h)
+		r.setSecrets(s.Addr(), h.ID, rendered.Secrets)
 		if !ok {
 			res.StartedAt = started
 			r.finish(s, h, res)
@@ -39,7 +41,7 @@ func (r *runner) runStep(ctx context.Context, s *playbook.Step) {
 		key := fmt.Sprintf("%p\x00%s", h.batch, rendered.Text)
 		g := groups[key]
 		if g == nil {
-			g = &group{batch: h.batch, text: rendered.Text, display: rendered.Display}
+			g = &group{batch: h.batch, text: rendered.Text, display: rendered.Display, secrets: rendered.Secrets}
 			groups[key] = g
 			order = append(order, key)
 		}

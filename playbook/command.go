@@ -175,6 +175,7 @@ func exprError(expr hcl.Expression, summary, detail string) *hcl.Diagnostic {
 func (s *Step) scriptCommand(ctx *hcl.EvalContext) (Rendered, bool, hcl.Diagnostics) {
 	sc := s.Script
 	var b, display strings.Builder
+	var secrets []string
 	b.WriteString("runscript")
 	display.WriteString("runscript")
 	add := func(expr hcl.Expression, format func(string) (string, error)) (bool, hcl.Diagnostics) {
@@ -198,6 +199,7 @@ func (s *Step) scriptCommand(ctx *hcl.EvalContext) (Rendered, bool, hcl.Diagnost
 		}
 		b.WriteString(arg)
 		if sensitive {
+			secrets = append(secrets, text)
 			arg, _ = format(redactedText)
 		}
 		display.WriteString(arg)
@@ -230,7 +232,7 @@ func (s *Step) scriptCommand(ctx *hcl.EvalContext) (Rendered, bool, hcl.Diagnost
 		b.WriteString(timeout)
 		display.WriteString(timeout)
 	}
-	return Rendered{Text: b.String(), Display: display.String()}, known, diags
+	return Rendered{Text: b.String(), Display: display.String(), Secrets: secrets}, known, diags
 }
 
 func backtickFlag(flag string, emptyAsQuotes bool) func(string) (string, error) {

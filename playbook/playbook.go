@@ -113,6 +113,7 @@ func Parse(src []byte, filename string, opts Options) (*Playbook, hcl.Diagnostic
 	content, moreDiags := file.Body.Content(topSchema)
 	diags = append(diags, moreDiags...)
 	diags = append(diags, p.decode(content.Blocks, opts)...)
+	p.redactDiagnostics(diags)
 	return p, diags
 }
 

@@ -47,7 +47,7 @@ func renderTemplate(expr hcl.Expression, ctx *hcl.EvalContext) (Rendered, bool, 
 		}
 		r := Rendered{Text: s, Display: s}
 		if sensitive {
-			r.Display = redactedText
+			r.Display, r.Secrets = redactedText, []string{s}
 		}
 		return r, known, diags
 	}
@@ -99,6 +99,7 @@ func renderPlain(expr hcl.Expression, ctx *hcl.EvalContext) (Rendered, bool, hcl
 	}
 	var text, display strings.Builder
 	var diags hcl.Diagnostics
+	var secrets []string
 	for _, part := range parts {
 		v, partDiags := part.Value(ctx)
 		diags = append(diags, partDiags...)
@@ -117,11 +118,12 @@ func renderPlain(expr hcl.Expression, ctx *hcl.EvalContext) (Rendered, bool, hcl
 		}
 		text.WriteString(s)
 		if sensitive {
+			secrets = append(secrets, s)
 			s = redactedText
 		}
 		display.WriteString(s)
 	}
-	return Rendered{Text: text.String(), Display: display.String()}, true, diags
+	return Rendered{Text: text.String(), Display: display.String(), Secrets: secrets}, true, diags
 }
 
 // Rendered is a command string or path in two forms: Text goes to the
@@ -130,6 +132,10 @@ func renderPlain(expr hcl.Expression, ctx *hcl.EvalContext) (Rendered, bool, hcl
 type Rendered struct {
 	Text    string
 	Display string
+	// Secrets holds the text of each sensitive value in Text, so that
+	// error messages that echo it (a host's "file not found", say) can be
+	// redacted too.
+	Secrets []string
 }
 
 // segment is a piece of a rendered template: literal text from the
@@ -154,6 +160,12 @@ func quoteCommand(segs []segment) (Rendered, error) {
 		}
 	}
 	var out dualBuilder
+	var secrets []string
+	for _, s := range segs {
+		if s.sensitive && s.text != "" {
+			secrets = append(secrets, s.text)
+		}
+	}
 	for i := 0; i < len(chars); {
 		if chars[i].isSeparator() {
 			out.add(chars[i])
@@ -166,7 +178,7 @@ func quoteCommand(segs []segment) (Rendered, error) {
 		}
 		i = next
 	}
-	return Rendered{Text: out.text.String(), Display: out.display.String()}, nil
+	return Rendered{Text: out.text.String(), Display: out.display.String(), Secrets: secrets}, nil
 }
 
 // secretID numbers the sensitive segments from 1, so that two adjacent

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 )
@@ -62,4 +63,27 @@ func (p *Playbook) Redact(s string) string {
 		s = strings.ReplaceAll(s, secret, redactedText)
 	}
 	return s
+}
+
+// redactDiagnostics removes sensitive values from diagnostics, such as a
+// function error that quotes its argument.
+func (p *Playbook) redactDiagnostics(diags hcl.Diagnostics) {
+	if len(p.secrets) == 0 {
+		return
+	}
+	for _, d := range diags {
+		d.Summary = p.Redact(d.Summary)
+		d.Detail = p.Redact(d.Detail)
+	}
+}
+
+// RedactWith returns s with every secret in secrets, and every sensitive
+// variable's value, replaced by "(sensitive)".
+func (p *Playbook) RedactWith(s string, secrets []string) string {
+	for _, secret := range secrets {
+		if secret != "" {
+			s = strings.ReplaceAll(s, secret, redactedText)
+		}
+	}
+	return p.Redact(s)
 }
