@@ -2,7 +2,7 @@ package playbook
 
 import (
 	"fmt"
-	"slices"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -81,9 +81,7 @@ func (p *Playbook) checkOutputRefs(expr hcl.Expression) hcl.Diagnostics {
 }
 
 func joinKeys(m map[string]bool) string {
-	keys := sortedKeys(m)
-	slices.Sort(keys)
-	return fmt.Sprint(keys)
+	return strings.Join(sortedKeys(m), ", ")
 }
 
 // HostLists are the hosts in each final state of one step, by hostname,

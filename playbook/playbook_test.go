@@ -382,7 +382,7 @@ func TestTargetChecks(t *testing.T) {
 		{"response field instead of request field", "filter = \"x:'y'\"\n  offline_queued = true", `Did you mean "queue_offline"?`},
 		{"blank filter", "filter = \"   \"", "Empty filter"},
 		{"bad host id", "host_ids = [\"zz12\"]", `Element 1 of host_ids, "zz12"`},
-		{"duplicate host ids", "host_ids = [\"A0000000000000000000000000000001\", \"a0000000000000000000000000000001\\r\"]", "lists 1 ids more than once"},
+		{"duplicate host ids", "host_ids = [\"A0000000000000000000000000000001\", \"a0000000000000000000000000000001\\r\"]", "repeats ids 1 times"},
 		{"quote in hostname", "hostnames = [\"a'b\"]", "cannot be matched safely"},
 		{"empty host list", "host_ids = []", "Empty host list"},
 		{"empty hostnames", "hostnames = []", "Empty host list"},

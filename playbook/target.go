@@ -160,7 +160,7 @@ func normalizeHostIDs(a *hcl.Attribute, ids []string) ([]string, hcl.Diagnostics
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagWarning,
 			Summary:  "Duplicate host ids",
-			Detail:   fmt.Sprintf("host_ids lists %d ids more than once; each host is targeted once.", dups),
+			Detail:   fmt.Sprintf("host_ids repeats ids %d times; each host is targeted once.", dups),
 			Subject:  a.Expr.Range().Ptr(),
 		})
 	}

@@ -124,13 +124,13 @@ func (c *cli) approve(plan *playbook.Plan, auto bool) bool {
 		return true
 	}
 	if !c.isTerminal() {
-		fmt.Fprintf(c.stderr, "rtrplay apply: playbook %q has %d destructive steps and there is no terminal to ask for approval; "+
-			"review it with 'rtrplay plan' and rerun with -auto-approve\n", plan.Playbook, len(destructive))
+		fmt.Fprintf(c.stderr, "rtrplay apply: playbook %q has %s and there is no terminal to ask for approval; "+
+			"review it with 'rtrplay plan' and rerun with -auto-approve\n", plan.Playbook, plural(len(destructive), "destructive step"))
 		return false
 	}
 	fmt.Fprintf(c.stdout, "Playbook %q will run these destructive steps:\n", plan.Playbook)
 	for _, s := range destructive {
-		fmt.Fprintf(c.stdout, "  ! %-28s up to %d hosts  %s\n", s.Addr, s.Hosts, s.Text)
+		fmt.Fprintf(c.stdout, "  ! %-28s up to %s  %s\n", s.Addr, plural(s.Hosts, "host"), s.Text)
 	}
 	fmt.Fprint(c.stdout, "\nOnly 'yes' will be accepted to approve.\n\nEnter a value: ")
 	line, _ := bufio.NewReader(c.stdin).ReadString('\n')

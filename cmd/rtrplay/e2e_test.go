@@ -603,7 +603,7 @@ func TestPlanShowsTiersAndHosts(t *testing.T) {
 		"! contain.isolate (active-responder)",
 		`rm "C:\ProgramData\Vendor App\updater64.exe"`,
 		"(known after apply)",
-		"up to 3 (target.windows), where its condition holds",
+		"up to 3 hosts (target.windows), where its condition holds",
 		"Plan: 9 steps, 5 destructive (marked !).",
 	} {
 		if !strings.Contains(res.stdout, want) {

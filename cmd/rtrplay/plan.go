@@ -50,7 +50,7 @@ func writePlan(w io.Writer, plan *playbook.Plan, hosts int) {
 			text += "  (known after apply)"
 		}
 		fmt.Fprintf(w, "      %-10s %s\n", label, text)
-		hostsText := fmt.Sprintf("%d (target.%s)", s.Hosts, s.Target)
+		hostsText := fmt.Sprintf("%s (target.%s)", plural(s.Hosts, "host"), s.Target)
 		switch {
 		case s.Conditional && len(s.Platforms) > 0:
 			hostsText = "up to " + hostsText + ", " + strings.Join(s.Platforms, " and ") + " only, where its condition holds"
@@ -66,5 +66,5 @@ func writePlan(w io.Writer, plan *playbook.Plan, hosts int) {
 		fmt.Fprintln(w)
 	}
 	d := plan.Destructive()
-	fmt.Fprintf(w, "Plan: %d steps, %d destructive (marked !).\n", len(plan.Steps), len(d))
+	fmt.Fprintf(w, "Plan: %s, %d destructive (marked !).\n", plural(len(plan.Steps), "step"), len(d))
 }
