@@ -161,7 +161,7 @@ func (s *Server) runCommand(route commandRoute, sess *session, req batchCommandR
 		Endpoint: route.batchPath, BaseCommand: base, CommandString: req.CommandString,
 		SessionID: sess.id, CloudRequestID: taskID,
 	})
-	res := sensorResult{AID: sess.aid, SessionID: sess.id, TaskID: taskID, BaseCommand: base, Errors: noErrors()}
+	res := sensorResult{AID: sess.aid, SessionID: sess.id, TaskID: taskID, BaseCommand: reportedBase(out, base), Errors: noErrors()}
 	if out.ErrCode != 0 {
 		res.Errors = []apiError{{Code: out.ErrCode, Message: out.ErrMessage}}
 		return res, 0
@@ -169,7 +169,7 @@ func (s *Server) runCommand(route commandRoute, sess *session, req batchCommandR
 
 	s.mu.Lock()
 	s.tasks.add(&task{
-		id: taskID, sessionID: sess.id, tier: route.tier, baseCommand: base,
+		id: taskID, sessionID: sess.id, tier: route.tier, baseCommand: reportedBase(out, base),
 		stdout: out.Stdout, stderr: out.Stderr, doneAt: start.Add(out.Duration),
 	}, time.Now())
 	s.mu.Unlock()

@@ -64,6 +64,7 @@ func (s *Server) routes() http.Handler {
 	api("POST "+pathBatchGet, s.handleBatchGet)
 	api("GET "+pathBatchGet, s.handleBatchGetStatus)
 	api("GET "+pathExtractedFile, s.handleExtractedFile)
+	s.registerContent(api)
 	api("/", s.handleNotFound)
 
 	mux.Handle(simPathPrefix+"state", onlyGET(s.handleSimState))
