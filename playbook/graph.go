@@ -282,9 +282,17 @@ func (p *Playbook) suggestStep(addr string) string {
 // accepts, which would fail on every host with error 40012. The usual cause
 // is a path with spaces written without quotes.
 func (s *Step) checkArgCount(r Rendered) hcl.Diagnostics {
-	max := s.Resolved.MaxArgs
+	if missing := s.Resolved.MissingFlags(r.Text); len(missing) > 0 {
+		return hcl.Diagnostics{exprError(s.Command, "Missing required flag",
+			fmt.Sprintf("%s runs only with %s; add it to the command.", s.Resolved.Name, strings.Join(missing, " ")))}
+	}
+	limited := s.Resolved.HasMaxArgs()
+	max := 0
+	if limited {
+		max = *s.Resolved.MaxArgs
+	}
 	args := s.Resolved.PositionalArgs(r.Text)
-	if max == 0 || len(args) <= max {
+	if !limited || len(args) <= max {
 		return nil
 	}
 	return hcl.Diagnostics{exprError(s.Command, "Too many arguments",

@@ -353,6 +353,9 @@ func TestStaticChecks(t *testing.T) {
 		{"value with a double quote", "variable \"v\" {\n  default = \"a\\\"b\"\n}\nstep \"a\" {\n  target = target.all\n  command = \"cat ${var.v}\"\n}\n", "11:13 Value cannot be quoted safely"},
 		{"missing script file", "runscript \"r\" {\n  target = target.all\n  raw = file(\"nope.ps1\")\n}\n", "8:9 Error in function call"},
 		{"unquoted path with a space", "step \"a\" {\n  target = target.all\n  command = \"filehash C:\\\\Users\\\\Quarterly Review.key\"\n}\n", "8:13 Too many arguments"},
+		{"ps with an argument", "step \"a\" {\n  target = target.all\n  command = \"ps extra\"\n}\n", "8:13 Too many arguments"},
+		{"restart without confirm", "step \"a\" {\n  target = target.all\n  command = \"restart\"\n}\n", "8:13 Missing required flag"},
+		{"runscript with positional words", "step \"a\" {\n  target = target.all\n  command = \"runscript -CloudFile=a extra\"\n}\n", "8:13 Too many arguments"},
 		{"kind suggestion", "get \"sample\" {\n  target = target.all\n  path = \"C:\\\\x\"\n}\nstep \"b\" {\n  target = target.all\n  when = step.sample.succeeded\n  command = \"ps\"\n}\n", `Did you mean "get.sample"?`},
 	}
 	for _, tc := range cases {

@@ -62,10 +62,14 @@ type Command struct {
 	Tier        Tier     `json:"tier"`
 	Platforms   []string `json:"platforms"`
 	Destructive bool     `json:"destructive"`
-	// MaxArgs is the most positional arguments the command takes, or 0 when
-	// the catalog does not say. RTR answers more with error 40012.
-	MaxArgs int    `json:"max_args,omitempty"`
-	Syntax  string `json:"syntax"`
+	// MaxArgs is the most positional arguments the command takes, when
+	// HasMaxArgs reports that the catalog says. RTR answers more with error
+	// 40012.
+	MaxArgs *int `json:"max_args,omitempty"`
+	// RequiredFlags are flags the command does not run without, such as
+	// -Confirm for restart.
+	RequiredFlags []string `json:"required_flags,omitempty"`
+	Syntax        string   `json:"syntax"`
 }
 
 // HasPlatform reports whether the command exists on platform ("windows",
@@ -240,3 +244,19 @@ func (r Resolved) PositionalArgs(command string) []string {
 	}
 	return args
 }
+
+// MissingFlags returns the required flags that a command string lacks.
+func (r Resolved) MissingFlags(command string) []string {
+	words := Tokenize(command)
+	var missing []string
+	for _, f := range r.RequiredFlags {
+		if !hasFlag(words, f) {
+			missing = append(missing, f)
+		}
+	}
+	return missing
+}
+
+// HasMaxArgs reports whether the catalog limits the command's positional
+// arguments, and MaxArgs then gives the limit.
+func (c Command) HasMaxArgs() bool { return c.MaxArgs != nil }
