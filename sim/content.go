@@ -13,9 +13,9 @@ import (
 // The RTR admin library: put-files that put and put-and-run drop on hosts,
 // and custom scripts that runscript -CloudFile runs. Each customer (CID)
 // has its own library, reached through the request's token and, from the
-// fleet, through the host that asks.
+// fleet, through the host that runs the command.
 
-// contentKind tells put-files from custom scripts.
+// contentKind distinguishes put-files from custom scripts.
 type contentKind int
 
 const (
@@ -30,8 +30,8 @@ func (k contentKind) String() string {
 	return "put-file"
 }
 
-// Values of file_type. The live API's values are not documented.
-// NOTE: "binary" and "script" are the emulator's own choice.
+// Values of file_type. The live API's values are not documented, so these
+// are the emulator's own.
 const (
 	fileTypePutFile = "binary"
 	fileTypeScript  = "script"

@@ -16,8 +16,8 @@ const (
 	// maxCommentChars is the longest comments_for_audit_log.
 	maxCommentChars = 4096
 	// maxContentBytes bounds an uploaded put-file or script, which the
-	// emulator keeps in memory.
-	// NOTE: the live API's size limit is not documented.
+	// emulator keeps in memory. The live API's size limit is not
+	// documented.
 	maxContentBytes = 64 << 20
 	// maxFieldBytes bounds every text field but content.
 	maxFieldBytes = 4 * maxNameChars
@@ -26,8 +26,8 @@ const (
 // contentForm is the multipart body of a put-file or script write.
 type contentForm struct {
 	fields map[string][]string
-	// file is the "file" part's content and fileName its file name; hasFile
-	// tells an empty file from a missing one.
+	// file is the "file" part's content and fileName its file name.
+	// hasFile distinguishes an empty file from a missing one.
 	file     []byte
 	fileName string
 	hasFile  bool

@@ -64,9 +64,8 @@ func (c *contentStore) libraryOf(r *http.Request) *library {
 }
 
 // author returns the created_by and created_by_uuid of objects that the
-// request writes: the API client, as the console shows writes made
-// through the API.
-// NOTE: the live API's created_by text for API clients is unverified.
+// request writes: the API client. The live API's created_by text for API
+// clients is not documented.
 func (c *contentStore) author() (string, string) {
 	return "api-client-id:" + c.s.ClientID(), c.s.clientUUID()
 }
@@ -96,8 +95,8 @@ func (c *contentStore) handleCreate(kind contentKind, v2 bool) http.HandlerFunc 
 		}
 		c.mu.Unlock()
 		if taken {
-			// NOTE: the live API's answer to a duplicate name is not
-			// documented; 400 is the reading hardest on a client.
+			// NOTE: the live API's response to a duplicate name is not
+			// documented, and 400 is the reading hardest on a client.
 			c.s.writeError(w, r, http.StatusBadRequest, poweredByRTR,
 				fmt.Sprintf("a %s named %q already exists; delete it or choose another name", kind, o.name))
 			return
@@ -237,7 +236,7 @@ func (c *contentStore) handleQuery(kind contentKind) http.HandlerFunc {
 
 // handlePutFileContents serves GET put-file-contents: the put-file's
 // bytes. The reference documents a JSON array of integers and also lists
-// application/octet-stream. gofalcon asks for application/json first and
+// application/octet-stream. gofalcon accepts application/json first and
 // decodes the array, so a request that accepts JSON before octet-stream
 // gets the array and any other gets the raw bytes.
 // NOTE: which form the live API sends is unverified.
@@ -247,6 +246,7 @@ func (c *contentStore) handlePutFileContents(w http.ResponseWriter, r *http.Requ
 		c.s.writeError(w, r, http.StatusBadRequest, poweredByRTR, "id is required: name the put-file")
 		return
 	}
+
 	c.mu.Lock()
 	o := c.libraryOf(r).get(kindPutFile, id)
 	var content []byte
@@ -254,6 +254,7 @@ func (c *contentStore) handlePutFileContents(w http.ResponseWriter, r *http.Requ
 		content = o.content
 	}
 	c.mu.Unlock()
+
 	if o == nil {
 		c.s.writeError(w, r, http.StatusNotFound, poweredByRTR, "could not find put-file "+id)
 		return
@@ -267,6 +268,7 @@ func (c *contentStore) handlePutFileContents(w http.ResponseWriter, r *http.Requ
 		}
 		return
 	}
+
 	values := make([]int, len(content))
 	for i, b := range content {
 		values[i] = int(b)

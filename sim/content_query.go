@@ -9,8 +9,8 @@ import (
 	"strings"
 )
 
-// Paging of the put-file and script id queries.
-// NOTE: the live API's default and largest limit are not documented.
+// Paging of the put-file and script id queries. The live API's default
+// and largest limit are not documented.
 const (
 	defaultContentLimit = 100
 	maxContentLimit     = 5000

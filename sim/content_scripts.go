@@ -55,8 +55,8 @@ func (o *libObject) applyScriptFields(form *contentForm, create bool) error {
 }
 
 // handleUpdateScript serves PATCH scripts v1 and v2: 202 with meta.writes,
-// and in v2 the updated record. The reference lists 200 for v1 too;
-// gofalcon accepts only 202, so both answer 202.
+// and in v2 the updated record. The reference lists 200 for v1 too, but
+// gofalcon accepts only 202, so both versions respond with 202.
 func (c *contentStore) handleUpdateScript(v2 bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		form, err := readContentForm(r)

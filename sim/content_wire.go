@@ -39,9 +39,9 @@ type libEntityV2 struct {
 	WorkflowIsDisruptive bool `json:"workflow_is_disruptive"`
 }
 
-// entityV1 renders o. Script records carry their text; put-file records
-// leave content out, because put-file-contents serves the bytes.
-// NOTE: whether the live put-file records carry content is unverified.
+// entityV1 renders o. Script records carry their text. Put-file records
+// leave content out, because put-file-contents serves the bytes; whether
+// the live API's put-file records carry content is not documented.
 func (o *libObject) entityV1() libEntityV1 {
 	e := libEntityV1{
 		ID: o.id, Name: o.name, Description: o.description, CommentsForAuditLog: o.comments,
@@ -88,7 +88,7 @@ type writesReply struct {
 	Errors    []apiError `json:"errors"`
 }
 
-// replyWrite sends the answer to a write that changed affected objects.
+// replyWrite sends the response to a write that changed affected objects.
 // resources is nil for the v1 calls, which return only meta.
 func (s *Server) replyWrite(w http.ResponseWriter, r *http.Request, status, affected int, resources any) {
 	s.writeJSON(w, status, writesReply{

@@ -58,7 +58,7 @@ func newFalconScript(name, platform, category, description, created, modified st
 	return falconScript{
 		ID: id[:32] + "_" + id[32:], Name: name, Description: description, Platform: platform,
 		Categories: []string{category}, UseCase: "Triage",
-		// NOTE: the values of access_roles are not documented.
+		// The live API's values of access_roles are not documented.
 		AccessRoles: []string{"active_responder", "admin"},
 		Revision:    1, CreatedBy: "CrowdStrike", CreatedTimestamp: created,
 		ModifiedBy: "CrowdStrike", ModifiedTimestamp: modified, WorkflowTags: []string{},
