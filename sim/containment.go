@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -36,7 +37,8 @@ type affectedEntity struct {
 // to contained; lift_containment goes through lift_containment_pending back
 // to normal. A host that is offline when the delay ends stays pending until
 // it is online. Repeating an action that is already in effect or pending
-// changes nothing and still returns 202.
+// changes nothing and still returns 202. A host outside the token's CID
+// gets a 404 entry in errors, as an unknown one does.
 func (s *Server) handleDeviceActions(w http.ResponseWriter, r *http.Request) {
 	action := r.URL.Query().Get("action_name")
 	if action != actionContain && action != actionLift {
@@ -53,10 +55,14 @@ func (s *Server) handleDeviceActions(w http.ResponseWriter, r *http.Request) {
 		s.writeActionError(w, r, "ids must name at least one host")
 		return
 	}
+	if limit := s.opts.IDLimits.Actions; len(req.IDs) > limit {
+		s.writeActionError(w, r, fmt.Sprintf("request must contain between 0 and %d ids", limit))
+		return
+	}
 	resources := []affectedEntity{}
 	errs := noErrors()
 	for _, id := range dedupe(req.IDs) {
-		h := s.fleet.Host(id)
+		h := s.visibleHost(r.Context(), id)
 		if h == nil {
 			errs = append(errs, apiError{Code: http.StatusNotFound, Message: "device not found", ID: id})
 			continue

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -169,10 +170,17 @@ func parseDeviceFields(v string) ([]string, error) {
 	return fields, nil
 }
 
-// selectFields returns the records with only the named fields. A field the
-// emulator's records lack is left out, as it would be for a record that
-// has no value for it.
+// alwaysSelected are the fields that every record keeps whatever fields
+// asks for, because the reference marks them required in DeviceSwagger.
+// NOTE: whether the live API adds them to a fields list that lacks them is
+// unverified.
+var alwaysSelected = []string{"device_id", "cid"}
+
+// selectFields returns the records with only the named fields and
+// alwaysSelected. A field the emulator's records lack is left out, as it
+// would be for a record that has no value for it.
 func selectFields(records []device, fields []string) ([]map[string]json.RawMessage, error) {
+	fields = append(slices.Clone(alwaysSelected), fields...)
 	out := make([]map[string]json.RawMessage, 0, len(records))
 	for _, rec := range records {
 		data, err := json.Marshal(rec)
