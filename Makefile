@@ -9,10 +9,12 @@ LDFLAGS := -X main.version=$(VERSION)
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/rtrplay
 
-# The whole suite, short and race-checked tests first. Benchmarks and long
-# fuzzing have their own targets.
+# The whole suite under the race detector, then the memory tests, which
+# race instrumentation would distort. Benchmarks and long fuzzing have
+# their own targets.
 test: vet
 	$(GO) test -race -count=1 -timeout 20m ./...
+	$(GO) test -count=1 -timeout 10m -run 'MemoryStaysFlat' ./...
 
 vet:
 	$(GO) vet ./...
