@@ -9,12 +9,12 @@ LDFLAGS := -X main.version=$(VERSION)
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/rtrplay
 
-# The whole suite under the race detector, then the memory tests, which
-# race instrumentation would distort. Benchmarks and long fuzzing have
+# The memory tests, which race instrumentation would distort, then the
+# whole suite under the race detector. Benchmarks and long fuzzing have
 # their own targets.
 test: vet
+	$(GO) test -count=1 -timeout 10m -run 'MemoryStaysFlat' ./rtr
 	$(GO) test -race -count=1 -timeout 20m ./...
-	$(GO) test -count=1 -timeout 10m -run 'MemoryStaysFlat' ./...
 
 vet:
 	$(GO) vet ./...
