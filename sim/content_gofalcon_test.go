@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -172,7 +173,7 @@ func TestGofalconSessionFiles(t *testing.T) {
 	batchID, init := initBatch(t, c, "mac-dev-01")
 	sessionID := init.Resources[aidOf(t, srv, "mac-dev-01")].SessionID
 	for _, path := range []string{"/etc/hosts", "/etc/passwd"} {
-		c.expect(201, "POST", pathBatchGet, nil, map[string]any{"batch_id": batchID, "file_path": path}, nil)
+		c.expect(http.StatusCreated, http.MethodPost, pathBatchGet, nil, map[string]any{"batch_id": batchID, "file_path": path}, nil)
 	}
 	time.Sleep(20 * time.Millisecond)
 	rtr := api.RealTimeResponse
