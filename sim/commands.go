@@ -84,11 +84,11 @@ func (s *Server) prepareJobs(b *batch, optional []string, persist bool, now time
 			}
 			jobs = append(jobs, job{aid: t.aid, result: &res})
 		case queued:
-			// NOTE: queued commands are acknowledged but never run: the
-			// emulator does not model a host coming back online.
+			// The caller queues the command in the session (queue.go); it
+			// runs when the host is back.
 			res := sensorResult{AID: t.aid, SessionID: t.sess.id, TaskID: newUUID(),
 				OfflineQueued: true, Errors: noErrors()}
-			jobs = append(jobs, job{aid: t.aid, result: &res})
+			jobs = append(jobs, job{aid: t.aid, sess: t.sess, result: &res})
 		default:
 			jobs = append(jobs, job{aid: t.aid, sess: t.sess})
 		}
@@ -123,6 +123,9 @@ func (s *Server) handleBatchCommand(route commandRoute) http.HandlerFunc {
 		var longest time.Duration
 		for _, j := range s.prepareJobs(b, req.OptionalHosts, req.PersistAll, start) {
 			if j.result != nil {
+				if j.result.OfflineQueued {
+					s.enqueue(j.sess, route, route.batchPath, req.BaseCommand, req.CommandString, j.result.TaskID, start)
+				}
 				resources[j.aid] = *j.result
 				continue
 			}

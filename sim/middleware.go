@@ -57,9 +57,18 @@ func (s *Server) routes() http.Handler {
 	api("POST "+pathBatchInit, s.handleBatchInit)
 	api("POST "+pathBatchRefresh, s.handleBatchRefresh)
 	api("DELETE "+pathSessions, s.handleDeleteSession)
+	api("POST "+pathSessions, s.handleInitSession)
+	api("POST "+pathRefreshSession, s.handlePulseSession)
+	api("GET "+pathSessionIDs, s.handleSessionIDs)
+	api("POST "+pathSessionEntities, s.handleSessionEntities)
+	api("GET "+pathSessionAudit, s.handleSessionAudit)
+	api("POST "+pathQueuedSessions, s.handleQueuedSessions)
+	api("DELETE "+pathQueuedCommand, s.handleCancelQueued)
+	api("POST "+pathAggregateSessions, s.handleAggregateSessions)
 	for _, route := range commandRoutes {
 		api("POST "+route.batchPath, s.handleBatchCommand(route))
 		api("GET "+route.statusPath, s.handleCommandStatus(route))
+		api("POST "+route.statusPath, s.handleExecute(route))
 	}
 	api("POST "+pathBatchGet, s.handleBatchGet)
 	api("GET "+pathBatchGet, s.handleBatchGetStatus)
@@ -70,7 +79,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle(simPathPrefix+"state", onlyGET(s.handleSimState))
 	mux.Handle(simPathPrefix+"commands", onlyGET(s.handleSimCommands))
 	mux.Handle(simPathPrefix+"requests", onlyGET(s.handleSimRequests))
-	return mux
+	return s.settling(mux)
 }
 
 // middleware adds the trace id and rate-limit headers that every response

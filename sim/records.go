@@ -57,6 +57,7 @@ func (s *Server) recordCommand(rec CommandRecord) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.commands = append(s.commands, rec)
+	s.logSessionCommand(rec, int64(len(s.commands)))
 }
 
 func (s *Server) recordRequest(rec RequestRecord) {

@@ -136,6 +136,12 @@ type Server struct {
 	timers     map[*time.Timer]bool // pending afterFunc timers
 	commands   []CommandRecord
 	requests   []RequestRecord
+
+	// queued holds the sessions with commands waiting for an offline host,
+	// by session id; queuedCount counts those commands and is read without
+	// the lock on every request.
+	queued      map[string]*session
+	queuedCount atomic.Int64
 }
 
 // New checks opts, makes the TLS certificates and writes the CA file. It

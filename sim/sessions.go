@@ -33,6 +33,25 @@ type session struct {
 	// queue_offline: its commands are queued, not run.
 	offlineQueued bool
 	deleted       bool
+
+	// The fields below describe the session in the session listings, the
+	// audit and the queued-session records.
+	createdAt time.Time
+	updatedAt time.Time // last init, refresh, command or delete
+	deletedAt time.Time // zero until deleted
+	owner     string    // user_id of the API client that opened it
+	origin    string
+	// single marks a session opened by the single-host init, whose
+	// commands each start at the drive root.
+	single bool
+	// logs are the commands that ran in the session, oldest first.
+	// requestIDs are the cloud_request_ids of every command sent to it,
+	// queued ones included.
+	logs       []sessionLog
+	requestIDs []string
+	// queue holds the commands sent while the host was offline, in the
+	// order they were sent.
+	queue []*queuedCommand
 }
 
 // batch is a batch session: the sessions of its hosts, keyed by AID.
@@ -178,7 +197,8 @@ func (s *Server) initHost(aid string, queueOffline bool, now time.Time) (sensorR
 	info := host.Info()
 	// Queued sessions get a shell too, so that once the host is back the
 	// session keeps its working directory like any other.
-	sess := &session{id: newUUID(), aid: aid, host: host, shell: host.NewShell(), refreshedAt: now}
+	sess := &session{id: newUUID(), aid: aid, host: host, shell: host.NewShell(), refreshedAt: now,
+		createdAt: now, updatedAt: now, owner: s.apiUserID()}
 	switch {
 	case !info.Online && queueOffline:
 		sess.offlineQueued = true
@@ -365,6 +385,7 @@ func (s *Server) handleDeleteSession(w http.ResponseWriter, r *http.Request) {
 	found := sess != nil && !sess.deleted && !s.expired(sess, now)
 	if found {
 		sess.deleted = true
+		sess.deletedAt, sess.updatedAt = now, now
 	}
 	s.mu.Unlock()
 	if !found {

@@ -51,3 +51,31 @@ func (ts *taskStore) add(t *task, now time.Time) {
 }
 
 func (t *task) size() int { return len(t.stdout) + len(t.stderr) }
+
+// replace puts t in place of the stored task with the same id, as when a
+// queued command runs and its output arrives. A task that is gone (the
+// command was canceled) is not brought back.
+func (ts *taskStore) replace(t *task) {
+	old := ts.byID[t.id]
+	if old == nil {
+		return
+	}
+	ts.byID[t.id] = t
+	ts.bytes += t.size() - old.size()
+}
+
+// remove drops the task with the id, so that its status calls answer 404.
+func (ts *taskStore) remove(id string) {
+	t := ts.byID[id]
+	if t == nil {
+		return
+	}
+	delete(ts.byID, id)
+	ts.bytes -= t.size()
+	for i, other := range ts.order {
+		if other == id {
+			ts.order = append(ts.order[:i], ts.order[i+1:]...)
+			break
+		}
+	}
+}
