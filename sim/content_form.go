@@ -21,6 +21,9 @@ const (
 	maxContentBytes = 64 << 20
 	// maxFieldBytes bounds every text field but content.
 	maxFieldBytes = 4 * maxNameChars
+	// maxFormExtra bounds what the whole body may hold beyond the file,
+	// so that many small fields cannot use more memory than one file.
+	maxFormExtra = 4 << 20
 )
 
 // contentForm is the multipart body of a put-file or script write.
@@ -31,6 +34,8 @@ type contentForm struct {
 	file     []byte
 	fileName string
 	hasFile  bool
+	// maxContent bounds the file part and the content field.
+	maxContent int64
 }
 
 // value returns the last value of a text field and whether it was sent.
@@ -47,15 +52,22 @@ var errNotMultipart = errors.New("the request body must be multipart/form-data")
 // readContentForm reads a multipart/form-data body part by part, keeping
 // the file in memory up to maxContentBytes.
 func readContentForm(r *http.Request) (*contentForm, error) {
+	return readContentFormLimit(r, maxContentBytes)
+}
+
+// readContentFormLimit is readContentForm with the file and content size
+// limit given.
+func readContentFormLimit(r *http.Request, maxContent int64) (*contentForm, error) {
 	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mediaType != "multipart/form-data" {
 		return nil, errNotMultipart
 	}
+	r.Body = http.MaxBytesReader(nil, r.Body, maxContent+maxFormExtra)
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errNotMultipart, err)
 	}
-	form := &contentForm{fields: map[string][]string{}}
+	form := &contentForm{fields: map[string][]string{}, maxContent: maxContent}
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF {
@@ -73,7 +85,7 @@ func readContentForm(r *http.Request) (*contentForm, error) {
 func (f *contentForm) readPart(name, fileName string, body io.Reader) error {
 	limit := int64(maxFieldBytes)
 	if name == "file" || name == "content" {
-		limit = maxContentBytes
+		limit = f.maxContent
 	}
 	data, err := io.ReadAll(io.LimitReader(body, limit+1))
 	if err != nil {

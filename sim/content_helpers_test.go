@@ -2,6 +2,7 @@ package sim
 
 import (
 	"bytes"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -21,16 +22,16 @@ func filePart(fileName, content string) formPart {
 	return formPart{name: "file", fileName: fileName, value: content}
 }
 
-// sendForm sends parts as a multipart/form-data body and returns the
-// status and body.
-func (c *apiClient) sendForm(method, path string, parts ...formPart) (int, []byte) {
-	c.t.Helper()
+// multipartBody encodes parts as a multipart/form-data body and returns
+// it with its Content-Type.
+func multipartBody(t *testing.T, parts ...formPart) (*bytes.Buffer, string) {
+	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	for _, p := range parts {
 		var err error
 		if p.fileName != "" {
-			var fw interface{ Write([]byte) (int, error) }
+			var fw io.Writer
 			fw, err = mw.CreateFormFile(p.name, p.fileName)
 			if err == nil {
 				_, err = fw.Write([]byte(p.value))
@@ -39,17 +40,25 @@ func (c *apiClient) sendForm(method, path string, parts ...formPart) (int, []byt
 			err = mw.WriteField(p.name, p.value)
 		}
 		if err != nil {
-			c.t.Fatalf("build multipart field %s: %v", p.name, err)
+			t.Fatalf("build multipart field %s: %v", p.name, err)
 		}
 	}
 	if err := mw.Close(); err != nil {
-		c.t.Fatalf("close multipart body: %v", err)
+		t.Fatalf("close multipart body: %v", err)
 	}
-	req, err := http.NewRequest(method, c.srv.URL()+path, &body)
+	return &body, mw.FormDataContentType()
+}
+
+// sendForm sends parts as a multipart/form-data body and returns the
+// status and body.
+func (c *apiClient) sendForm(method, path string, parts ...formPart) (int, []byte) {
+	c.t.Helper()
+	body, contentType := multipartBody(c.t, parts...)
+	req, err := http.NewRequest(method, c.srv.URL()+path, body)
 	if err != nil {
 		c.t.Fatalf("build request: %v", err)
 	}
-	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	status, data, _ := c.send(req)
 	return status, data

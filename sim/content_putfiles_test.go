@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -200,4 +201,34 @@ func TestLibraryGetByIDs(t *testing.T) {
 			status, len(both.Resources), both.Errors)
 	}
 	c.expect(http.StatusBadRequest, http.MethodGet, pathPutFilesV1, nil, nil, nil)
+}
+
+func TestContentFormLimits(t *testing.T) {
+	tests := []struct {
+		name    string
+		parts   []formPart
+		wantErr string
+	}{
+		{"file at the limit", []formPart{filePart("a.bin", "12345678")}, ""},
+		{"file over the limit", []formPart{filePart("a.bin", "123456789")}, `multipart field "file" is larger than 8 bytes`},
+		{"content over the limit", []formPart{field("content", "123456789")}, `multipart field "content" is larger than 8 bytes`},
+		{"long text field", []formPart{field("description", strings.Repeat("d", maxFieldBytes+1))},
+			`multipart field "description" is larger than`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			body, contentType := multipartBody(t, tc.parts...)
+			req := httptest.NewRequest(http.MethodPost, pathPutFilesV1, body)
+			req.Header.Set("Content-Type", contentType)
+			_, err := readContentFormLimit(req, 8)
+			if (tc.wantErr == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.wantErr)) {
+				t.Errorf("readContentFormLimit error = %v, want %q", err, tc.wantErr)
+			}
+		})
+	}
+	req := httptest.NewRequest(http.MethodPost, pathPutFilesV1, strings.NewReader("{}"))
+	req.Header.Set("Content-Type", "application/json")
+	if _, err := readContentForm(req); err == nil || !strings.Contains(err.Error(), "multipart/form-data") {
+		t.Errorf("JSON body: error %v, want one naming multipart/form-data", err)
+	}
 }
