@@ -1,12 +1,13 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
+	"github.com/rtrplay/rtrplay/internal/loopback"
 	"github.com/rtrplay/rtrplay/sim"
 	"github.com/rtrplay/rtrplay/sim/fleet"
 )
@@ -16,16 +17,8 @@ import (
 // lines on stdout, and nothing else there; logs go to stderr.
 func (c *cli) sim(args []string) int {
 	fs := c.newFlagSet("sim", "")
-	listen := fs.String("listen", "127.0.0.1:0", "loopback address to listen on; port 0 picks a free port")
-	fleetName := fs.String("fleet", "demo", "built-in fleet ("+joinNames(fleet.Names())+") or a fleet file (JSON)")
-	plainHTTP := fs.Bool("http", false, "serve plain HTTP instead of HTTPS")
-	clientID := fs.String("client-id", "", "API client id to accept (default: new at each start)")
-	clientSecret := fs.String("client-secret", "", "API client secret to accept (default: new at each start)")
-	sessionTTL := fs.Duration("session-ttl", 10*time.Minute, "how long an RTR session lives without a refresh")
-	tokenTTL := fs.Duration("token-ttl", 30*time.Minute, "lifetime of access tokens")
-	uploadDelay := fs.Duration("upload-delay", 1500*time.Millisecond, "time before a retrieved file is ready")
-	containDelay := fs.Duration("contain-delay", time.Second, "time a host stays containment_pending")
-	stateDir := fs.String("state-dir", "", "directory for the CA certificate (default: a new temporary directory)")
+	var flags simFlags
+	flags.define(fs)
 	if code, ok := c.parseFlags(fs, args); !ok {
 		return code
 	}
@@ -33,24 +26,20 @@ func (c *cli) sim(args []string) int {
 		fmt.Fprintf(c.stderr, "rtrplay sim: unexpected argument %q\n", fs.Arg(0))
 		return exitError
 	}
-	for name, d := range map[string]time.Duration{"-session-ttl": *sessionTTL, "-token-ttl": *tokenTTL,
-		"-upload-delay": *uploadDelay, "-contain-delay": *containDelay} {
-		if d < 0 || (d == 0 && (name == "-session-ttl" || name == "-token-ttl")) {
-			fmt.Fprintf(c.stderr, "rtrplay sim: %s %s is invalid; use a positive duration such as 30s\n", name, d)
-			return exitError
-		}
-	}
-	fl, err := loadFleet(*fleetName)
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	opts, err := flags.options(set)
 	if err != nil {
 		fmt.Fprintf(c.stderr, "rtrplay sim: %v\n", err)
 		return exitError
 	}
-	logger := c.logger()
-	srv, err := sim.New(sim.Options{
-		Fleet: fl, Listen: *listen, HTTP: *plainHTTP, ClientID: *clientID, ClientSecret: *clientSecret,
-		SessionTTL: *sessionTTL, TokenTTL: *tokenTTL, UploadDelay: *uploadDelay, ContainDelay: *containDelay,
-		StateDir: *stateDir, Logger: logger,
-	})
+	fl, err := loadFleet(flags.fleet)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "rtrplay sim: %v\n", err)
+		return exitError
+	}
+	opts.Fleet, opts.Logger = fl, c.logger()
+	srv, err := sim.New(opts)
 	if err == nil {
 		err = srv.Start()
 	}
@@ -68,7 +57,15 @@ func (c *cli) sim(args []string) int {
 	if f, ok := c.stdout.(*os.File); ok {
 		_ = f.Sync()
 	}
-	fmt.Fprintf(c.stderr, "rtrplay sim: serving %d hosts (fleet %s) at %s; interrupt to stop\n", len(fl.Hosts()), *fleetName, srv.URL())
+	if flags.allowNonLoopback && loopback.CheckHostPort(flags.listen) != nil {
+		fmt.Fprintf(c.stderr, "rtrplay sim: warning: listening on %s, beyond loopback; anyone who can reach "+
+			"it and has the credentials printed on stdout can use the emulator\n", srv.URL())
+	}
+	if opts.Faults.String() != "" {
+		fmt.Fprintf(c.stderr, "rtrplay sim: injecting faults %s\n", opts.Faults)
+	}
+	fmt.Fprintf(c.stderr, "rtrplay sim: serving %d hosts (fleet %s) at %s; interrupt to stop\n",
+		len(fl.Hosts()), flags.fleet, srv.URL())
 	c.waitForSignal()
 	fmt.Fprintln(c.stderr, "rtrplay sim: stopped")
 	return exitOK
