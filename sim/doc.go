@@ -21,6 +21,11 @@
 // The emulator has its own wire types, written from the API reference. It
 // imports nothing from the rtrplay client, so that a misreading of the API
 // in the client cannot be mirrored here and pass unnoticed. It is not a
-// complete Falcon: single-host session init, put-files, scripts and session
-// listings are not served.
+// complete Falcon: single-host session init and session listings are not
+// served.
+//
+// Each customer id (CID) has an RTR admin library of put-files and custom
+// scripts, written through the put-files and scripts calls and read by the
+// fleet, so that put, put-and-run and runscript -CloudFile act on hosts.
+// The Falcon scripts are a small fixed catalogue of the emulator's own.
 package sim
