@@ -18,7 +18,10 @@ const ArchivePassword = "infected"
 
 // ArchiveMember describes the file that ExtractArchive wrote.
 type ArchiveMember struct {
-	Name   string
+	// Name is the member's name in the archive, a relative path without
+	// ".." or NUL.
+	Name string
+	// Size is the number of bytes written to dst.
 	Size   int64
 	SHA256 string // hex SHA-256 of the extracted content
 }

@@ -78,6 +78,7 @@ func (t Tier) statusPath() (string, error) {
 
 // BatchCommandRequest runs one command line on the hosts of a batch.
 type BatchCommandRequest struct {
+	// BatchID is the batch_id that BatchInit returned.
 	BatchID string
 	// BaseCommand is the first word of CommandString, such as "reg" for
 	// "reg query HKLM\...".
@@ -175,6 +176,8 @@ func (c *Client) combinedHosts(ctx context.Context, r *request, extra *string) (
 // chunk for one sequence id, and SequenceID is the value Falcon returned.
 type CommandStatus struct {
 	HostResult
+	// SequenceID is the response's sequence_id, which may differ from the
+	// one requested. How Falcon numbers the chunks is not documented.
 	SequenceID int
 }
 

@@ -28,9 +28,13 @@ var ErrRateLimited = errors.New("rate limited by falcon")
 // ErrorEntry is one item of the "errors" array that Falcon returns, both at
 // the top level of a response and per host.
 type ErrorEntry struct {
-	Code    int    `json:"code"`
+	// Code is an HTTP status such as 403, or a finer code such as 40401
+	// "Could not establish sensor comms" in per-host errors.
+	Code int `json:"code"`
+	// Message is the error text.
 	Message string `json:"message"`
-	ID      string `json:"id,omitempty"`
+	// ID is an identifier that some entries carry, empty when absent.
+	ID string `json:"id,omitempty"`
 }
 
 // String formats the entry as "message (code N)".
@@ -46,11 +50,18 @@ func (e ErrorEntry) String() string {
 // the body is not JSON, Errors is empty and ContentType and BodyPrefix
 // (at most bodyPrefixSize bytes) show what came back instead.
 type APIError struct {
-	Method     string
-	Path       string
+	// Method is the HTTP method of the failed request.
+	Method string
+	// Path is the request's URL path, relative to the cloud's base URL and
+	// without the query string.
+	Path string
+	// StatusCode is the HTTP status of the response.
 	StatusCode int
-	TraceID    string
-	Errors     []ErrorEntry
+	// TraceID is Falcon's trace id for the request, from the X-Cs-Traceid
+	// header or, when the header is missing, from meta.trace_id in the body.
+	TraceID string
+	// Errors contains the entries of the body's errors array.
+	Errors []ErrorEntry
 	// ContentType and BodyPrefix are set only for bodies that are not a
 	// JSON envelope, such as the HTML error pages of a gateway.
 	ContentType string
@@ -144,7 +155,9 @@ func prefix(body []byte, n int) string {
 // accepted the request, but this host failed (for example 40401 "Could
 // not establish sensor comms").
 type HostError struct {
-	AID    string
+	// AID is the agent id of the failed host.
+	AID string
+	// Errors contains the entries of the host's own errors array.
 	Errors []ErrorEntry
 }
 

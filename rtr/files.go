@@ -24,6 +24,7 @@ const (
 // BatchGetRequest is a request for the hosts of a batch to upload one file
 // to Falcon.
 type BatchGetRequest struct {
+	// BatchID is the batch_id that BatchInit returned.
 	BatchID string
 	// FilePath is the file's path on the hosts, unquoted. BatchGet wraps a
 	// path that contains white space in double quotes, because Falcon
@@ -98,9 +99,14 @@ func quoteFilePath(path string) (string, error) {
 
 // File is a file that a host uploaded to Falcon after a get.
 type File struct {
-	ID             int64
+	// ID is Falcon's numeric id of the file record (id).
+	ID int64
+	// CloudRequestID is the get's cloud_request_id, equal to the TaskID
+	// of the host's result from BatchGet.
 	CloudRequestID string
-	SessionID      string
+	// SessionID is the RTR session that ran the get (session_id).
+	// DownloadFile takes it together with SHA256.
+	SessionID string
 	// Name is the path on the host, as the host reports it (on Windows a
 	// device path such as \Device\HarddiskVolume2\Windows\notepad.exe).
 	Name string

@@ -11,13 +11,28 @@ import "encoding/json"
 //
 // A successful HTTP status does not mean the host succeeded: check Err.
 type HostResult struct {
-	AID         string
-	SessionID   string
-	TaskID      string
+	// AID is the host's agent id (aid), 32 hex digits. A batch result
+	// without aid takes it from its map key. It is empty in a single-host
+	// result whose body has no aid, such as a command status.
+	AID string
+	// SessionID is the host's RTR session id (session_id), empty when no
+	// session was opened.
+	SessionID string
+	// TaskID identifies the command on this host: task_id in batch
+	// responses, cloud_request_id in single-host ones. CommandStatus takes
+	// it as the cloud request id.
+	TaskID string
+	// BaseCommand is the command's first word (base_command), such as "ls".
 	BaseCommand string
-	Stdout      string
-	Stderr      string
-	Complete    bool
+	// Stdout and Stderr are the command's output on the host. A
+	// CommandStatus result contains only the chunk for its SequenceID.
+	Stdout string
+	Stderr string
+	// Complete is true once the command has finished on the host. It is
+	// false while the command still runs, so the caller polls TaskID with
+	// CommandStatus, and in responses without a complete field, such as
+	// BatchRefresh's.
+	Complete bool
 	// OfflineQueued is set when the host was offline and Falcon queued the
 	// session or command to run when it comes back. Such a host has not
 	// failed, but its output never comes back through this API.

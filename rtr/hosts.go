@@ -19,8 +19,11 @@ const (
 // Device is a host's record from the Hosts API, reduced to the fields
 // rtrplay uses.
 type Device struct {
-	ID           string
-	CID          string
+	// ID is the host's agent id (AID), device_id in the Hosts API.
+	ID string
+	// CID is the customer id of the Falcon tenant that owns the host (cid).
+	CID string
+	// Hostname is the host's name (hostname).
 	Hostname     string
 	PlatformName string // Windows, Linux or Mac
 	OSVersion    string

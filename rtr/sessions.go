@@ -36,8 +36,11 @@ type BatchInitRequest struct {
 // BatchInitResult is the response to a batch init: the batch id and every
 // host's result. A host is usable only if its result is Connected.
 type BatchInitResult struct {
+	// BatchID is the batch's id (batch_id), which BatchCommand, BatchGet
+	// and BatchRefresh take.
 	BatchID string
-	Hosts   map[string]HostResult
+	// Hosts maps each AID to the host's result, from resources.
+	Hosts map[string]HostResult
 }
 
 // BatchInit opens a batch session. Falcon returns 201 even when some hosts
