@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"time"
@@ -146,7 +147,7 @@ func (s *Server) handleBatchInit(w http.ResponseWriter, r *http.Request) {
 	var opened []*session
 	online := 0
 	for _, aid := range ids {
-		res, sess := s.initHost(aid, req.QueueOffline, now)
+		res, sess := s.initHost(r.Context(), aid, req.QueueOffline, now)
 		resources[aid] = res
 		if sess != nil {
 			opened = append(opened, sess)
@@ -182,13 +183,13 @@ func (s *Server) handleBatchInit(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// initHost opens a session on one host. It returns the host's entry and
-// the session, or nil when none was opened.
-func (s *Server) initHost(aid string, queueOffline bool, now time.Time) (sensorResult, *session) {
+// initHost opens a session on one host that the request's CID may see. It
+// returns the host's entry and the session, or nil when none was opened.
+func (s *Server) initHost(ctx context.Context, aid string, queueOffline bool, now time.Time) (sensorResult, *session) {
 	if e, ok := checkAIDFormat(aid); !ok {
 		return failedResult(aid, e), nil
 	}
-	host := s.fleet.Host(aid)
+	host := s.visibleHost(ctx, aid)
 	if host == nil {
 		// NOTE: what the live API sends for a well-formed AID outside the
 		// CID is not documented. No sensor can respond, so this is 40401.

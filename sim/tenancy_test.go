@@ -178,3 +178,29 @@ func TestChildCIDOptionErrors(t *testing.T) {
 		}
 	})
 }
+
+func TestMemberCIDScopesBatchInit(t *testing.T) {
+	srv := startTenancyServer(t)
+	fin := aidOf(t, srv, "WIN-FIN-01") // under the child
+	tests := []struct {
+		name       string
+		form       url.Values
+		wantStatus int
+		wantCodes  []int
+	}{
+		{name: "parent token", form: nil, wantStatus: http.StatusNotFound, wantCodes: []int{40401}},
+		{name: "child token", form: url.Values{"member_cid": {childCID}}, wantStatus: http.StatusCreated,
+			wantCodes: []int{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := clientWithToken(t, srv, tt.form)
+			var resp wireBatchInit
+			c.expect(tt.wantStatus, http.MethodPost, pathBatchInit, nil,
+				map[string]any{"host_ids": []string{fin}}, &resp)
+			if got := errorCodes(resp.Resources[fin].Errors); !slices.Equal(got, tt.wantCodes) {
+				t.Errorf("per-host error codes %v, want %v", got, tt.wantCodes)
+			}
+		})
+	}
+}
