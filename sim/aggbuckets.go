@@ -10,10 +10,10 @@ import (
 	"time"
 )
 
-// Defaults of the bucket aggregations, as in the search engine that
-// Falcon's aggregate calls expose: terms returns the 10 largest buckets
-// with at least one session, a date histogram every interval between the
-// first and last session, empty ones included.
+// Defaults of the bucket aggregations follow Elasticsearch's, whose request
+// members Falcon's aggregate calls take. Terms returns the 10 largest
+// buckets with at least one session. A date histogram returns every
+// interval between the first and last session, empty ones included.
 // NOTE: Falcon's own defaults are unverified.
 const (
 	defaultTermsSize = 10
@@ -46,6 +46,7 @@ func termsBuckets(q aggQuery, docs []sessionView, now time.Time) ([]aggBucket, i
 			g.docs = append(g.docs, d)
 		}
 	}
+
 	order, err := parseBucketSort(q.Sort, false)
 	if err != nil {
 		return nil, 0, err
@@ -59,6 +60,7 @@ func termsBuckets(q aggQuery, docs []sessionView, now time.Time) ([]aggBucket, i
 	if q.Size != nil && *q.Size > 0 {
 		size = *q.Size
 	}
+
 	buckets := []aggBucket{}
 	var other int64
 	for _, g := range list {
@@ -70,11 +72,8 @@ func termsBuckets(q aggQuery, docs []sessionView, now time.Time) ([]aggBucket, i
 			continue
 		}
 		b := aggBucket{Label: g.key, Count: int64(len(g.docs))}
-		switch kind {
-		case numberField:
-			b.Label = g.num
-		case dateField:
-			b.Label, b.KeyAsString = int64(g.num), g.key
+		if kind == dateField {
+			b.Label, b.KeyAsString = strconv.FormatInt(int64(g.num), 10), g.key
 		}
 		if b, err = withSubs(b, q, g.docs, now); err != nil {
 			return nil, 0, err
@@ -85,7 +84,7 @@ func termsBuckets(q aggQuery, docs []sessionView, now time.Time) ([]aggBucket, i
 }
 
 // keyNumber returns v as a number for sorting: the number itself, or
-// epoch milliseconds for a date. Keywords give 0.
+// epoch milliseconds for a date. Keywords return 0.
 func keyNumber(kind fieldKind, v string) float64 {
 	switch kind {
 	case numberField:
@@ -179,6 +178,7 @@ func histogramBuckets(q aggQuery, docs []sessionView, now time.Time) ([]aggBucke
 	if err != nil {
 		return nil, err
 	}
+
 	groups := map[string]*bucketGroup{}
 	var first, last time.Time
 	addKey := func(key time.Time) *bucketGroup {
@@ -202,6 +202,7 @@ func histogramBuckets(q aggQuery, docs []sessionView, now time.Time) ([]aggBucke
 			g.docs = append(g.docs, d)
 		}
 	}
+
 	minCount := int64(0)
 	if q.MinDocCount != nil {
 		minCount = *q.MinDocCount
@@ -217,12 +218,13 @@ func histogramBuckets(q aggQuery, docs []sessionView, now time.Time) ([]aggBucke
 			addKey(key)
 		}
 	}
+
 	buckets := []aggBucket{}
 	for _, g := range sortedGroups(groups, order, true) {
 		if int64(len(g.docs)) < minCount {
 			continue
 		}
-		b := aggBucket{Label: int64(g.num), KeyAsString: g.key, Count: int64(len(g.docs))}
+		b := aggBucket{Label: strconv.FormatInt(int64(g.num), 10), KeyAsString: g.key, Count: int64(len(g.docs))}
 		if b, err = withSubs(b, q, g.docs, now); err != nil {
 			return nil, err
 		}

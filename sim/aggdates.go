@@ -10,9 +10,10 @@ import (
 
 // Dates and intervals of the date aggregations. Dates may be RFC 3339
 // times, dates (2019-07-18, midnight in the query's time_zone), or now
-// with date math as the search engine behind Falcon writes it: now-7d,
-// now+1h, now-1M/M (rounded down to the unit after the slash). Units are
-// y, M, w, d, h, m and s.
+// with Elasticsearch's date math: now-7d, now+1h, now-1M/M (rounded down
+// to the unit after the slash). Units are y, M, w, d, h, m and s.
+// NOTE: which date forms Falcon accepts beyond "2019-07-18" and "now",
+// the two its reference names, is unverified.
 
 // interval is a date_histogram interval: a calendar unit, or a fixed
 // length counted from the Unix epoch.
@@ -88,8 +89,8 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
-// truncateTo returns the start of t's calendar unit in t's location;
-// weeks start on Monday.
+// truncateTo returns the start of t's calendar unit in t's location.
+// Weeks start on Monday.
 func truncateTo(t time.Time, unit string) time.Time {
 	y, mo, d := t.Date()
 	loc := t.Location()

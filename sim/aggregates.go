@@ -135,9 +135,12 @@ type aggResult struct {
 	DocCountErrorUpperBound int64       `json:"doc_count_error_upper_bound"`
 }
 
-// aggBucket is msa.AggregationResultItem.
+// aggBucket is msa.AggregationResultItem. The label is always text: the
+// field's value, or for dates the epoch milliseconds, with the time in
+// key_as_string.
+// NOTE: the live label type for date and number keys is unverified.
 type aggBucket struct {
-	Label         any         `json:"label,omitempty"`
+	Label         string      `json:"label,omitempty"`
 	Count         int64       `json:"count"`
 	From          *float64    `json:"from,omitempty"`
 	To            *float64    `json:"to,omitempty"`
@@ -257,13 +260,13 @@ func checkAggQuery(q *aggQuery, where string) error {
 // checkUnmodelled rejects query members that the emulator does not model.
 func checkUnmodelled(q *aggQuery) error {
 	var set []string
-	for name, given := range map[string]bool{
+	for name, present := range map[string]bool{
 		"include": q.Include != "", "exclude": q.Exclude != "", "q": q.Q != "",
 		"from": q.From != nil && *q.From != 0, "max_doc_count": q.MaxDocCount != 0,
 		"percents":     len(q.Percents) > 0,
 		"filters_spec": len(q.FiltersSpec) > 0 && string(q.FiltersSpec) != "null",
 	} {
-		if given {
+		if present {
 			set = append(set, name)
 		}
 	}

@@ -7,10 +7,10 @@ import (
 )
 
 // Commands sent to an offline host with persist (or in a session opened
-// with queue_offline) wait in the session's queue. They run, in the order
+// with queue_offline) wait in the session's queue. They run in the order
 // they were sent, at the first API request after the host is back online
-// and reachable; the queue is checked on every request, so a client sees
-// the result as soon as it looks. A command still waiting after
+// and reachable. Every request checks the queue first, so any response
+// already reflects the commands that ran. A command still waiting after
 // Options.QueueTTL (7 days by default) expires. Until a queued command
 // runs, its status call answers complete:false.
 
@@ -46,8 +46,8 @@ type queuedCommand struct {
 	deletedAt      time.Time // set when canceled
 }
 
-// notYet is the doneAt of the task of a command that has not run: its
-// status calls answer complete:false until the command runs.
+// notYet is the doneAt of the task of a command that has not run, so its
+// status calls return complete:false until the command runs.
 var notYet = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
 
 // enqueue queues a command for sess's offline host and stores a task whose
@@ -112,7 +112,7 @@ func (s *Server) takeDueCommands(now time.Time) []dueCommand {
 				s.tasks.remove(qc.cloudRequestID)
 				s.queuedCount.Add(-1)
 			case ready:
-				// Marked done now so that no other request takes it; the
+				// Marked done now so that no other request takes it. The
 				// task gets its output when runQueued finishes.
 				qc.status, qc.updatedAt = queueCompleted, now
 				s.queuedCount.Add(-1)
@@ -129,13 +129,14 @@ func (s *Server) takeDueCommands(now time.Time) []dueCommand {
 }
 
 // runQueued runs a queued command that its host can now take. A command in
-// a single-host session starts at the drive root like any other; one in a
-// batch session runs in the session's shell.
+// a single-host session starts at the drive root like any other, and one
+// in a batch session runs in the session's shell.
 func (s *Server) runQueued(sess *session, qc *queuedCommand, now time.Time) {
 	shell := sess.shell
 	if sess.single {
 		shell = nil
 	}
+
 	out := sess.host.Exec(shell, qc.route.tier, qc.commandString)
 	base := out.BaseCommand
 	if base == "" {
@@ -152,8 +153,8 @@ func (s *Server) runQueued(sess *session, qc *queuedCommand, now time.Time) {
 	}
 	if out.ErrCode != 0 {
 		// NOTE: how the live API reports a queued command that the host
-		// rejects is unverified; the emulator completes it with the RTR
-		// error in stderr and status_text.
+		// rejects is unverified. The emulator completes it with the RTR
+		// error message in stderr and status_text.
 		t.stderr = out.ErrMessage
 	} else if base == "get" && sess.single {
 		s.uploadSingleGet(sess, qc.commandString, qc.cloudRequestID, now)
@@ -178,8 +179,8 @@ type queuedCommandJSON struct {
 	DeletedAt      *string `json:"deleted_at"`
 }
 
-// queuedJobJSON is domain.QueuedSessionJob. Its command list is the one
-// key of the API written with a capital letter.
+// queuedJobJSON is domain.QueuedSessionJob. Unlike its other keys, the
+// key of its command list is capitalised: Commands.
 type queuedJobJSON struct {
 	ID        string              `json:"id"`
 	AID       string              `json:"aid"`
@@ -226,7 +227,7 @@ func queuedJob(sess *session) queuedJobJSON {
 // handleQueuedSessions serves POST queued-sessions/GET: the queues of the
 // caller's sessions among ids, with every command ever queued in them and
 // its status. An id that names no session of the caller with a queue gets
-// a 404 entry in errors, and the call answers 404 when it found nothing.
+// a 404 entry in errors, and the call returns 404 when it found nothing.
 // NOTE: the live handling of such ids is unverified.
 func (s *Server) handleQueuedSessions(w http.ResponseWriter, r *http.Request) {
 	ids, ok := s.readIDs(w, r)
@@ -256,7 +257,7 @@ func (s *Server) handleQueuedSessions(w http.ResponseWriter, r *http.Request) {
 // handleCancelQueued serves DELETE queued-sessions/command: it cancels a
 // command that still waits for its host. The command stays in the
 // session's queue with status CANCELED and a deleted_at, and its status
-// call answers 404 from then on.
+// call returns 404 from then on.
 func (s *Server) handleCancelQueued(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	sessionID, requestID := q.Get("session_id"), q.Get("cloud_request_id")
@@ -264,6 +265,7 @@ func (s *Server) handleCancelQueued(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, http.StatusBadRequest, poweredByRTR, "session_id and cloud_request_id are required")
 		return
 	}
+
 	now := time.Now()
 	s.mu.Lock()
 	sess := s.sessions[sessionID]

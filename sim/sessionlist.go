@@ -21,7 +21,7 @@ const (
 // Page sizes of the session listings. The audit's limit of 1 to 1000 is
 // documented.
 // NOTE: the default limits of both listings and the maximum of the id
-// query are unverified; the id query takes the audit's bounds.
+// query are unverified. The id query takes the audit's bounds.
 const (
 	defaultSessionLimit = 100
 	maxSessionLimit     = 1000
@@ -68,7 +68,7 @@ type sessionQuery struct {
 
 // parseSessionQuery reads filter, sort, offset and limit. allowed names
 // the sort fields the call accepts.
-// NOTE: the default order is unverified; newest first is the emulator's.
+// NOTE: the default order is unverified. The emulator lists newest first.
 func parseSessionQuery(q url.Values, allowed []string) (sessionQuery, error) {
 	sq := sessionQuery{filter: q.Get("filter"), limit: defaultSessionLimit}
 	sortSpec := q.Get("sort")
@@ -174,9 +174,9 @@ func (s *Server) handleSessionIDs(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, http.StatusOK, listReply{Meta: m, Resources: ids, Errors: noErrors()})
 }
 
-// readIDs decodes an msa.IdsRequest body. It answers the request itself
-// and returns false when the body has no ids.
-// NOTE: the live answer to an empty ids list is unverified; 400 is the
+// readIDs decodes an msa.IdsRequest body. When the body has no ids, it
+// sends the error response itself and returns false.
+// NOTE: the live response to an empty ids list is unverified. 400 is the
 // reading hardest on a client.
 func (s *Server) readIDs(w http.ResponseWriter, r *http.Request) ([]string, bool) {
 	var req idsRequest
@@ -196,7 +196,7 @@ func (s *Server) readIDs(w http.ResponseWriter, r *http.Request) ([]string, bool
 // of the caller's own sessions among ids, with their command logs.
 // Sessions of other users are left out without an error, as the reference
 // describes. An id that names no session at all gets a 404 entry in
-// errors, and the call answers 404 when it found nothing.
+// errors, and the call returns 404 when it found nothing.
 // NOTE: the live handling of unknown ids is unverified.
 func (s *Server) handleSessionEntities(w http.ResponseWriter, r *http.Request) {
 	ids, ok := s.readIDs(w, r)

@@ -106,7 +106,7 @@ var sessionFields = map[string]func(v *sessionView) []string{
 	"device_id":     func(v *sessionView) []string { return []string{v.aid} },
 	"hostname":      func(v *sessionView) []string { return []string{v.hostname} },
 	"cid":           func(v *sessionView) []string { return []string{v.cid} },
-	"user_id":       userIDValues,
+	"user_id":       func(v *sessionView) []string { return []string{v.owner} },
 	"user_uuid":     func(v *sessionView) []string { return []string{userUUID(v.owner)} },
 	"origin":        func(v *sessionView) []string { return optionalValue(v.origin) },
 	"platform_name": func(v *sessionView) []string { return []string{v.platformName} },
@@ -131,16 +131,6 @@ var sessionFields = map[string]func(v *sessionView) []string{
 	"cloud_request_ids": func(v *sessionView) []string { return v.requestIDs },
 }
 
-// userIDValues gives the owner's user_id and, for the caller's own
-// sessions, the special value @me that the reference documents for
-// user_id filters.
-func userIDValues(v *sessionView) []string {
-	if v.mine {
-		return []string{v.owner, "@me"}
-	}
-	return []string{v.owner}
-}
-
 func optionalValue(v string) []string {
 	if v == "" {
 		return nil
@@ -157,9 +147,17 @@ func sessionFieldNames() []string {
 	return names
 }
 
-// fql gives v's values to a parsed filter.
+// fql gives v's values to a parsed filter. For the caller's own sessions
+// user_id also has the special value @me that the reference documents for
+// user_id filters.
 func (v *sessionView) fql() fqlValues {
-	return func(field string) []string { return sessionFields[field](v) }
+	return func(field string) []string {
+		values := sessionFields[field](v)
+		if field == "user_id" && v.mine {
+			values = append(values, "@me")
+		}
+		return values
+	}
 }
 
 // filterSessions returns the views that match filter, all of them when

@@ -13,9 +13,9 @@ import (
 // Single-host RTR sessions differ from batch sessions in two ways that
 // clients trip over. Each command starts at the drive root, because the
 // single-host API resets the working directory before every command while
-// a batch session keeps it. And a command is answered at once with a
-// cloud_request_id; its output comes only from the status call of the same
-// tier.
+// a batch session keeps it. And the execute call returns at once with a
+// cloud_request_id, so the output comes only from the status call of the
+// same tier.
 
 // Paths of the single-host calls. The execute calls share their paths with
 // the status calls of commands.go.
@@ -24,8 +24,8 @@ const (
 )
 
 // singleHostRoundTrip is how long a single-host command takes to come back
-// from the host even when it runs at once, so that a status call made
-// straight after the execute call sees complete:false, as on the live API.
+// from the host even when it runs at once. A status call made straight
+// after the execute call then gets complete:false, as on the live API.
 const singleHostRoundTrip = 40 * time.Millisecond
 
 // initRequest is domain.InitRequest, the body of init and pulse.
@@ -61,9 +61,9 @@ func userUUID(userID string) string {
 	return h[0:8] + "-" + h[8:12] + "-4" + h[13:16] + "-a" + h[17:20] + "-" + h[20:32]
 }
 
-// hostProblem is the per-host error that keeps a session or command from
-// reaching host, or nil. queued says whether an offline host may be
-// queued for.
+// hostProblem returns the per-host error that keeps a session or command
+// from reaching host, or nil. queued allows an offline host, whose
+// commands then wait in a queue.
 func hostProblem(host *fleet.Host, queued bool) *apiError {
 	info := host.Info()
 	switch {
@@ -75,8 +75,8 @@ func hostProblem(host *fleet.Host, queued bool) *apiError {
 	return nil
 }
 
-// writeHostError answers a single-host call with an RTR error code (40401,
-// 40407, 50007, 40007, ...) in the errors array.
+// writeHostError sends the response to a single-host call that failed with
+// an RTR error code (40401, 40407, 50007, 40007, ...) in the errors array.
 // NOTE: the live API's HTTP status for these is unverified. The emulator
 // sends 400, which the reference lists for every single-host call, with
 // the RTR code in errors[0].code, so that a client which reads only the
@@ -102,6 +102,7 @@ func (s *Server) handleInitSession(w http.ResponseWriter, r *http.Request) {
 		s.writeHostError(w, r, *problem)
 		return
 	}
+
 	now := time.Now()
 	online := host.Info().Online
 	s.mu.Lock()
@@ -116,8 +117,8 @@ func (s *Server) handleInitSession(w http.ResponseWriter, r *http.Request) {
 		s.sessions[sess.id] = sess
 	}
 	// NOTE: whether an init that returns an existing session also extends
-	// it is unverified. It does not here: only the pulse call does, the
-	// reading hardest on a client that re-inits instead of pulsing.
+	// it is unverified. Here only the pulse call does, which is the reading
+	// hardest on a client that re-inits instead of pulsing.
 	res := s.initResource(sess, now)
 	s.mu.Unlock()
 	s.writeJSON(w, http.StatusCreated, listReply{
@@ -125,10 +126,10 @@ func (s *Server) handleInitSession(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// handlePulseSession serves POST refresh-session: it extends the caller's
-// open single-host session on the host. There must be one.
-// NOTE: whether pulse opens a session when there is none is unverified;
-// it does not here, the reading hardest on a client.
+// handlePulseSession serves POST refresh-session. It extends the caller's
+// open single-host session on the host, and fails when there is none.
+// NOTE: whether pulse opens a session when there is none is unverified.
+// Failing is the reading hardest on a client.
 func (s *Server) handlePulseSession(w http.ResponseWriter, r *http.Request) {
 	req, host, ok := s.readInitRequest(w, r)
 	if !ok {
@@ -158,8 +159,8 @@ func (s *Server) handlePulseSession(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// readInitRequest decodes an init or pulse body and finds its host. It
-// answers the request itself and returns false when it cannot.
+// readInitRequest decodes an init or pulse body and finds its host. When
+// it cannot, it sends the error response itself and returns false.
 func (s *Server) readInitRequest(w http.ResponseWriter, r *http.Request) (initRequest, *fleet.Host, bool) {
 	var req initRequest
 	if err := s.decodeBody(r, &req); err != nil {
@@ -172,7 +173,7 @@ func (s *Server) readInitRequest(w http.ResponseWriter, r *http.Request) (initRe
 		return req, nil, false
 	}
 	// The batch init reports a malformed AID as a per-host 500 with Go's
-	// uuid parser message; the single-host call sends the same as a 500.
+	// uuid parser message, so the single-host call sends the same as a 500.
 	// NOTE: the live single-host answer to a malformed device_id is
 	// unverified.
 	if e, ok := checkAIDFormat(req.DeviceID); !ok {
@@ -240,10 +241,9 @@ func (s *Server) initResource(sess *session, now time.Time) initResource {
 // nanoseconds.
 func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
-// executeRequest is domain.CommandExecuteRequest. device_id, id and
-// persist are documented as required, but the reference's own description
-// says only the first three fields are used; persist queues the command
-// for an offline host.
+// executeRequest is domain.CommandExecuteRequest. The reference marks
+// device_id, id and persist required, but its own description uses only
+// the first three fields. persist queues the command for an offline host.
 type executeRequest struct {
 	BaseCommand   string `json:"base_command"`
 	CommandString string `json:"command_string"`
