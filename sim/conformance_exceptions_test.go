@@ -17,11 +17,10 @@ import (
 // statusException allows one status code that the reference does not list
 // for an operation.
 type statusException struct {
-	// schema names the definition that the body must match. It is empty
-	// when the body is not JSON, and contentType then gives its media type.
-	schema      string
-	contentType string
-	reason      string
+	// schema names the definition that a JSON body must match. It is
+	// empty when the body is not JSON.
+	schema string
+	reason string
 }
 
 // undocumentedStatus lists the statuses that the emulator sends on purpose
@@ -32,6 +31,9 @@ var undocumentedStatus = map[string]map[int]statusException{
 		http.StatusUnauthorized: {schema: "msa.ReplyMetaOnly", reason: "the API gateway answers 401 to a " +
 			"missing, expired or revoked token before any operation runs; the reference lists 401 on a few " +
 			"operations only"},
+		http.StatusBadGateway:         injectedGatewayError,
+		http.StatusServiceUnavailable: injectedGatewayError,
+		http.StatusGatewayTimeout:     injectedGatewayError,
 	},
 	"BatchInitSessions": {
 		http.StatusNotFound: {schema: "domain.BatchInitSessionResponse", reason: "the live API answers 404 " +
@@ -42,14 +44,30 @@ var undocumentedStatus = map[string]map[int]statusException{
 		http.StatusBadRequest: {schema: "msa.ReplyMetaOnly", reason: "the emulator rejects a filter, sort " +
 			"or paging parameter that it cannot read, rather than match every host"},
 	},
+	"CombinedDevicesByFilter": {
+		http.StatusBadRequest: {schema: "msa.ReplyMetaOnly", reason: "the emulator rejects a filter, " +
+			"sort, limit, fields or offset cursor that it cannot read, rather than return every host"},
+	},
 	"GetDeviceDetailsV2": {
 		http.StatusBadRequest: {schema: "msa.ReplyMetaOnly", reason: "users report 400 \"request must " +
 			"contain between 0 and 100 ids\" for larger requests"},
+	},
+	"PostDeviceDetailsV2": {
+		http.StatusBadRequest: {schema: "msa.ReplyMetaOnly", reason: "the endpoint summary caps the call " +
+			"at 5000 ids, and the emulator answers more, or a body it cannot read, with the 400 that " +
+			"users report for the GET form"},
 	},
 	"RTR-CheckCommandStatus":                statusCheckExceptions,
 	"RTR-CheckActiveResponderCommandStatus": statusCheckExceptions,
 	"RTR-CheckAdminCommandStatus":           statusCheckExceptions,
 }
+
+// injectedGatewayError allows the gateway errors that -faults injects into
+// any call, as HTML pages (see otherMediaTypes). The reference lists only
+// 500, but a gateway in front of the API can answer 502, 503 or 504 to any
+// request.
+var injectedGatewayError = statusException{reason: "fault injection sends the 502, 503 and 504 " +
+	"that a gateway in front of the API can answer to any request"}
 
 var statusCheckExceptions = map[int]statusException{
 	http.StatusBadRequest: {schema: "domain.APIError", reason: "captured responses show 400 " +
@@ -70,20 +88,99 @@ func findStatusException(operationID string, status int) (string, statusExceptio
 	return "", statusException{}, false
 }
 
-// nullableProperty lets one property be null although the reference types
-// it without null.
+// mediaTypeException allows a body of a media type that an operation does
+// not produce, for one status.
+type mediaTypeException struct {
+	operation   string
+	status      int
+	contentType string
+	reason      string
+}
+
+// key names the exception in the list of used exceptions.
+func (m mediaTypeException) key() string {
+	return "media " + m.operation + " " + strconv.Itoa(m.status) + " " + m.contentType
+}
+
+// otherMediaTypes lists the bodies that are not JSON although the
+// reference documents JSON for them. An operation of "*" stands for every
+// operation.
+var otherMediaTypes = []mediaTypeException{
+	{operation: "*", status: http.StatusBadGateway, contentType: "text/html", reason: gatewayPage},
+	{operation: "*", status: http.StatusServiceUnavailable, contentType: "text/html", reason: gatewayPage},
+	{operation: "*", status: http.StatusGatewayTimeout, contentType: "text/html", reason: gatewayPage},
+	{operation: "GetDeviceDetailsV2", status: http.StatusBadRequest, contentType: "text/html",
+		reason: "a user reports a text/html 400 page, not JSON, for Hosts API requests of more than 500 ids"},
+	{operation: "GetOnlineStateV1", status: http.StatusBadRequest, contentType: "text/html",
+		reason: "the emulator sends the same HTML page for any GET of the Hosts API with more than 500 ids"},
+}
+
+// gatewayPage is why injected gateway errors are HTML.
+const gatewayPage = "a gateway error comes from the proxy in front of the API, whose error pages " +
+	"are HTML, and fault injection sends such a page so that clients meet a body that is not JSON"
+
+// findMediaTypeException returns the exception that allows contentType for
+// an operation's status.
+func findMediaTypeException(operationID string, status int, contentType string) (mediaTypeException, bool) {
+	for _, m := range otherMediaTypes {
+		matches := m.operation == operationID || m.operation == "*"
+		if matches && m.status == status && m.contentType == contentType {
+			return m, true
+		}
+	}
+	return mediaTypeException{}, false
+}
+
+// nullableProperty lets one property be null, in the responses of the
+// named operations (of any operation when none is named), although the
+// reference types it without null.
 type nullableProperty struct {
-	definition, property, reason string
+	definition, property string
+	operations           []string
+	reason               string
 }
 
 // key names the exception in the list of used exceptions.
 func (n nullableProperty) key() string { return "null " + n.definition + "." + n.property }
 
+// notDeletedIsNull is why the emulator sends deleted_at as null.
+const notDeletedIsNull = "captured batch get status responses show deleted_at null for a file that " +
+	"is not deleted, although the reference types it as a required date-time string; the emulator " +
+	"sends null for every record that is not deleted"
+
 // nullableProperties lists the properties that the emulator sends as null
 // on purpose.
 var nullableProperties = []nullableProperty{
-	{definition: "model.File", property: "deleted_at", reason: "captured batch get status responses " +
-		"show deleted_at null for a file that is not deleted; the reference types it as a date-time string"},
+	{definition: "state.OnlineStateResultV1", property: "state", operations: []string{"GetOnlineStateV1"},
+		reason: "users report online-state entries whose state is null, which clients must read as unknown"},
+	{definition: "model.File", property: "deleted_at", reason: notDeletedIsNull,
+		operations: []string{"BatchGetCmdStatus", "RTR-ListFiles"}},
+	{definition: "domain.QueuedSessionJob", property: "deleted_at", reason: notDeletedIsNull,
+		operations: []string{"RTR-ListQueuedSessions"}},
+	{definition: "domain.QueuedSessionCommand", property: "deleted_at", reason: notDeletedIsNull,
+		operations: []string{"RTR-ListQueuedSessions"}},
+}
+
+// requiredException lets records leave out required properties when the
+// request names a query parameter that selects the fields to return.
+type requiredException struct {
+	operation, parameter string
+	// properties are removed from every required list of the response
+	// schema for such requests.
+	properties []string
+	reason     string
+}
+
+// key names the exception in the list of used exceptions.
+func (e requiredException) key() string { return "fields " + e.operation + " " + e.parameter }
+
+// fieldSelections lists the operations whose records may lack required
+// properties.
+var fieldSelections = []requiredException{
+	{operation: "CombinedDevicesByFilter", parameter: "fields", properties: []string{"cid", "device_id"},
+		reason: "the reference's description of fields says that fields=hostname,device_id returns records " +
+			"that contain only those two fields, so a selection can leave out cid and device_id, which " +
+			"deviceapi.DeviceSwagger marks required"},
 }
 
 // unmatchedRequests lists responses to paths that no operation has, keyed
@@ -120,11 +217,34 @@ func (e extraOperation) operation() *spec.Operation {
 
 // extraOperations are the operations that the emulator serves beyond the
 // reference.
-var extraOperations = []extraOperation{}
+var extraOperations = []extraOperation{
+	{id: "GetOnlineStateV1", method: http.MethodGet, path: "/devices/entities/online-state/v1",
+		responses: map[int]string{
+			http.StatusOK: "state.OnlineStateRespV1", http.StatusBadRequest: "msa.ReplyMetaOnly",
+			http.StatusForbidden: "msa.ReplyMetaOnly", http.StatusTooManyRequests: "msa.ReplyMetaOnly",
+			http.StatusInternalServerError: "msa.ReplyMetaOnly",
+		},
+		reason: "clients need the online state to decide whether to queue commands; the reference " +
+			"subset lacks the call, so its shapes come from gofalcon v0.20.0 (hosts.GetOnlineStateV1), " +
+			"except that a 400 is the usual error envelope without resources, which gofalcon's model " +
+			"of it decodes the same way"},
+}
 
 // extraDefinitions are the schemas of extraOperations that the reference
 // has no definition for, written from gofalcon v0.20.0's models.
-var extraDefinitions = map[string]spec.Schema{}
+var extraDefinitions = map[string]spec.Schema{
+	"state.OnlineStateRespV1": *new(spec.Schema).Typed("object", "").
+		WithRequired("errors", "meta", "resources").
+		SetProperty("errors", *spec.ArrayProperty(spec.RefSchema("#/definitions/msa.APIError"))).
+		SetProperty("meta", *spec.RefSchema("#/definitions/msa.MetaInfo")).
+		SetProperty("resources", *spec.ArrayProperty(spec.RefSchema("#/definitions/state.OnlineStateResultV1"))),
+	"state.OnlineStateResultV1": *new(spec.Schema).Typed("object", "").
+		WithRequired("id", "state").
+		SetProperty("cid", *spec.StringProperty()).
+		SetProperty("id", *spec.StringProperty()).
+		SetProperty("last_seen", *spec.DateTimeProperty()).
+		SetProperty("state", *spec.StringProperty()),
+}
 
 // exceptionKeys returns the key of every exception, sorted, in the form
 // that check returns for the exception it used.
@@ -140,6 +260,12 @@ func exceptionKeys() []string {
 	}
 	for _, n := range nullableProperties {
 		keys = append(keys, n.key())
+	}
+	for _, m := range otherMediaTypes {
+		keys = append(keys, m.key())
+	}
+	for _, e := range fieldSelections {
+		keys = append(keys, e.key())
 	}
 	sort.Strings(keys)
 	return keys

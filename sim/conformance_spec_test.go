@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -39,6 +40,9 @@ type apiReference struct {
 	mu         sync.Mutex
 	doc        *spec.Swagger
 	operations []referenceOperation
+	// selected holds, by operation id, the success schema for requests
+	// that select fields, built from fieldSelections.
+	selected map[string]*spec.Schema
 }
 
 // referenceOperation is one operation of the reference with the path
@@ -102,7 +106,63 @@ func loadAPIReference(path string) (*apiReference, error) {
 	for _, extra := range extraOperations {
 		ref.add(extra.method, extra.path, extra.operation())
 	}
+	if err := ref.buildFieldSelections(); err != nil {
+		return nil, err
+	}
 	return ref, nil
+}
+
+// buildFieldSelections makes, for each entry of fieldSelections, a copy of
+// the operation's 200 schema whose required lists omit the entry's
+// properties.
+func (a *apiReference) buildFieldSelections() error {
+	a.selected = map[string]*spec.Schema{}
+	for _, e := range fieldSelections {
+		op := a.byID(e.operation)
+		if op == nil || op.op.Responses == nil {
+			return fmt.Errorf("field selection names operation %s, which the reference lacks", e.operation)
+		}
+		resp, ok := op.op.Responses.StatusCodeResponses[http.StatusOK]
+		if !ok || resp.Schema == nil {
+			return fmt.Errorf("field selection names %s, which documents no 200 body", e.operation)
+		}
+		data, err := json.Marshal(resp.Schema)
+		if err != nil {
+			return fmt.Errorf("copy the 200 schema of %s: %w", e.operation, err)
+		}
+		var relaxed spec.Schema
+		if err := json.Unmarshal(data, &relaxed); err != nil {
+			return fmt.Errorf("copy the 200 schema of %s: %w", e.operation, err)
+		}
+		dropRequired(&relaxed, e.properties)
+		a.selected[e.operation] = &relaxed
+	}
+	return nil
+}
+
+// dropRequired removes names from every required list inside s.
+func dropRequired(s *spec.Schema, names []string) {
+	s.Required = slices.DeleteFunc(s.Required, func(r string) bool { return slices.Contains(names, r) })
+	for key, prop := range s.Properties {
+		dropRequired(&prop, names)
+		s.Properties[key] = prop
+	}
+	if s.Items != nil && s.Items.Schema != nil {
+		dropRequired(s.Items.Schema, names)
+	}
+	if s.AdditionalProperties != nil && s.AdditionalProperties.Schema != nil {
+		dropRequired(s.AdditionalProperties.Schema, names)
+	}
+}
+
+// byID returns the operation with the id, or nil.
+func (a *apiReference) byID(id string) *referenceOperation {
+	for i := range a.operations {
+		if a.operations[i].op.ID == id {
+			return &a.operations[i]
+		}
+	}
+	return nil
 }
 
 func (a *apiReference) add(method, template string, op *spec.Operation) {
@@ -231,11 +291,34 @@ func (a *apiReference) check(rec responseRecord) checkResult {
 		res.problems = []string{problem}
 		return res
 	}
+	res.exceptions = nonEmpty(key)
+	if selection, ok := a.fieldSelection(op, rec); ok {
+		want.schema = a.selected[selection.operation]
+		res.exceptions = append(res.exceptions, selection.key())
+	}
 	res.problems = checkHeaders(rec, want.headers)
-	bodyProblems, nullKeys := a.checkBody(rec, op, want)
+	bodyProblems, bodyKeys := a.checkBody(rec, op, want)
 	res.problems = append(res.problems, bodyProblems...)
-	res.exceptions = append(nonEmpty(key), nullKeys...)
+	res.exceptions = append(res.exceptions, bodyKeys...)
 	return res
+}
+
+// fieldSelection returns the entry of fieldSelections that applies to a
+// 200 response of op to a request that names the entry's parameter.
+func (a *apiReference) fieldSelection(op *referenceOperation, rec responseRecord) (requiredException, bool) {
+	if rec.status != http.StatusOK {
+		return requiredException{}, false
+	}
+	query, err := url.ParseQuery(rec.query)
+	if err != nil {
+		return requiredException{}, false
+	}
+	for _, e := range fieldSelections {
+		if e.operation == op.op.ID && query.Has(e.parameter) {
+			return e, true
+		}
+	}
+	return requiredException{}, false
 }
 
 func nonEmpty(key string) []string {
@@ -248,9 +331,8 @@ func nonEmpty(key string) []string {
 // expectedResponse is what the reference, or an exception, documents for
 // one status of an operation.
 type expectedResponse struct {
-	schema      *spec.Schema
-	contentType string // for a body that is not JSON, from an exception
-	headers     map[string]spec.Header
+	schema  *spec.Schema
+	headers map[string]spec.Header
 }
 
 func (a *apiReference) expectedResponse(op *referenceOperation, status int) (expectedResponse, string, string) {
@@ -265,7 +347,7 @@ func (a *apiReference) expectedResponse(op *referenceOperation, status int) (exp
 			"status %d is not documented for %s (documented: %s) and no exception allows it",
 			status, op.op.ID, strings.Join(documentedStatuses(op.op), ", "))
 	}
-	want := expectedResponse{contentType: e.contentType}
+	var want expectedResponse
 	if e.schema != "" {
 		def, found := a.doc.Definitions[e.schema]
 		if !found {
@@ -379,8 +461,9 @@ func checkHeaderValue(name, value string, h *spec.Header) string {
 }
 
 // checkBody checks the body against the response's schema, or, for a body
-// that is not JSON, its content type. It also returns the keys of the
-// nullable exceptions whose property is null somewhere in the body.
+// that is not JSON, its media type. It returns the problems and the keys of
+// the exceptions used: nullable properties that are null somewhere in the
+// body, or a media type that the operation does not produce.
 func (a *apiReference) checkBody(rec responseRecord, op *referenceOperation, want expectedResponse) ([]string, []string) {
 	switch {
 	case rec.status == http.StatusNoContent || rec.status == http.StatusNotModified:
@@ -389,7 +472,7 @@ func (a *apiReference) checkBody(rec responseRecord, op *referenceOperation, wan
 		}
 		return nil, nil
 	case !rec.isJSON():
-		return checkOtherBody(rec, op, want), nil
+		return checkOtherBody(rec, op, want)
 	case want.schema == nil:
 		return []string{"the body is JSON but the reference documents no body for this status"}, nil
 	case rec.truncated:
@@ -414,7 +497,8 @@ func (a *apiReference) checkBody(rec responseRecord, op *referenceOperation, wan
 	}
 	var used []string
 	for _, e := range nullableProperties {
-		if hasNullProperty(data, e.property) {
+		applies := len(e.operations) == 0 || slices.Contains(e.operations, op.op.ID)
+		if applies && hasNullProperty(data, e.property) {
 			used = append(used, e.key())
 		}
 	}
@@ -441,26 +525,26 @@ func hasNullProperty(data any, name string) bool {
 	return false
 }
 
-// checkOtherBody checks a body that is not JSON: its media type must be
-// one that the operation produces (or that its exception names), and a 7z
-// archive must start with the 7z signature.
-func checkOtherBody(rec responseRecord, op *referenceOperation, want expectedResponse) []string {
+// checkOtherBody checks a body that is not JSON. Its media type must be
+// one that the operation produces for raw bytes, or one that an exception
+// allows, and a 7z archive must start with the 7z signature.
+func checkOtherBody(rec responseRecord, op *referenceOperation, want expectedResponse) ([]string, []string) {
 	got := mediaType(rec.header.Get("Content-Type"))
-	allowed := op.op.Produces
-	if want.contentType != "" {
-		allowed = []string{want.contentType}
+	if e, ok := findMediaTypeException(op.op.ID, rec.status, got); ok {
+		return nil, []string{e.key()}
 	}
-	if !slices.Contains(allowed, got) || got == "application/json" {
-		return []string{fmt.Sprintf("Content-Type is %q; the reference allows %v here", got, allowed)}
+	if !slices.Contains(op.op.Produces, got) {
+		return []string{fmt.Sprintf("Content-Type is %q; the reference allows %v here and no exception "+
+			"allows it", got, op.op.Produces)}, nil
 	}
-	if want.contentType == "" && !isBinarySchema(want.schema) {
+	if !isBinarySchema(want.schema) {
 		return []string{fmt.Sprintf("the body is %s but the reference documents a JSON body for status %d",
-			got, rec.status)}
+			got, rec.status)}, nil
 	}
 	if got == "application/x-7z-compressed" && !bytes.HasPrefix(rec.body, sevenZipSignature) {
-		return []string{"the body is labelled a 7z archive but lacks the 7z signature"}
+		return []string{"the body is labelled a 7z archive but lacks the 7z signature"}, nil
 	}
-	return nil
+	return nil, nil
 }
 
 // isBinarySchema reports whether a response schema documents raw bytes:

@@ -205,7 +205,7 @@ func TestFaultDropsConnection(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := startServerUnchecked(t, "demo", Options{HTTP: tt.plainHTTP,
+			srv := startServer(t, "demo", Options{HTTP: tt.plainHTTP,
 				Faults: mustParseFaults(t, tt.spec+"@"+pathBatchCommand)})
 			c := newClient(t, srv)
 			batchID, _ := initBatch(t, c, "lnx-web-01")

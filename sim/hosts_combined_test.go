@@ -129,7 +129,7 @@ func TestCombinedDevicesFilterSortFields(t *testing.T) {
 }
 
 func TestCombinedDevicesRejects(t *testing.T) {
-	srv := startServerUnchecked(t, "demo", Options{})
+	srv := startServer(t, "demo", Options{})
 	c := newClient(t, srv)
 	var first wireCombined
 	c.expect(http.StatusOK, http.MethodGet, pathCombinedDevices, url.Values{"limit": {"2"}}, nil, &first)

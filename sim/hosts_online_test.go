@@ -75,7 +75,7 @@ func TestOnlineState(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := startServerUnchecked(t, "degraded", tt.opts)
+			srv := startServer(t, "degraded", tt.opts)
 			got := statesByHost(t, newClient(t, srv), hosts...)
 			for _, name := range hosts {
 				if got[name] != tt.want[name] {
@@ -109,7 +109,7 @@ func TestOnlineStateNullFaultIsSeeded(t *testing.T) {
 }
 
 func TestOnlineStateErrors(t *testing.T) {
-	srv := startServerUnchecked(t, "demo", Options{})
+	srv := startServer(t, "demo", Options{})
 	c := newClient(t, srv)
 	unknown := strings.Repeat("ab", 16)
 

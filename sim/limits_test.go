@@ -84,7 +84,7 @@ func TestIDLimits(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := startServerUnchecked(t, "demo", Options{IDLimits: tt.limits})
+			srv := startServer(t, "demo", Options{IDLimits: tt.limits})
 			c := newClient(t, srv)
 			ids := idsQuery(tt.ids)
 			var status int

@@ -70,6 +70,23 @@ func checkExceptionTables(t *testing.T, ref *apiReference) {
 			t.Errorf("nullable exception %s.%s has no reason", n.definition, n.property)
 		}
 	}
+	for _, n := range nullableProperties {
+		for _, id := range n.operations {
+			if _, ok := byID[id]; !ok {
+				t.Errorf("nullable exception %s names operation %s, which the reference lacks", n.key(), id)
+			}
+		}
+	}
+	for _, e := range fieldSelections {
+		if e.reason == "" || len(e.properties) == 0 {
+			t.Errorf("field selection %s needs properties and a reason", e.key())
+		}
+	}
+	for _, m := range otherMediaTypes {
+		if _, ok := byID[m.operation]; (!ok && m.operation != "*") || m.reason == "" {
+			t.Errorf("media type exception %s needs an operation of the reference and a reason", m.key())
+		}
+	}
 	for _, extra := range extraOperations {
 		for _, op := range ref.operations {
 			if op.template == extra.path && op.method == extra.method && op.op.ID != extra.id {

@@ -26,37 +26,10 @@ func demoFleet(t *testing.T) *fleet.Fleet {
 	return f
 }
 
-// startServerUnchecked starts an emulator like startServer, but leaves its
-// responses out of the check against the API reference. Tests use it for
-// responses that are outside the reference on purpose: injected faults,
-// HTML error pages, and calls the reference does not have.
-func startServerUnchecked(t *testing.T, fleetName string, opts Options) *Server {
-	t.Helper()
-	f, err := fleet.Named(fleetName)
-	if err != nil {
-		t.Fatalf("fleet.Named(%q): %v", fleetName, err)
-	}
-	opts.Fleet = f
-	srv, err := New(opts)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	if err := srv.Start(); err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := srv.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	return srv
-}
-
-// startFaultServer starts an unchecked emulator that injects the faults
-// of spec.
+// startFaultServer starts an emulator that injects the faults of spec.
 func startFaultServer(t *testing.T, fleetName, spec string) *Server {
 	t.Helper()
-	return startServerUnchecked(t, fleetName, Options{Faults: mustParseFaults(t, spec)})
+	return startServer(t, fleetName, Options{Faults: mustParseFaults(t, spec)})
 }
 
 func mustParseFaults(t *testing.T, spec string) Faults {
