@@ -25,18 +25,18 @@ type faultInjector struct {
 	rng *rand.Rand
 }
 
-// faultPlan is what the draws decided for one request.
+// faultPlan is the outcome of the draws for one request.
 type faultPlan struct {
 	delay  time.Duration
-	before *Fault // answers instead of the handler
-	after  *Fault // replaces the handler's answer
+	before *Fault // responds in place of the handler
+	after  *Fault // replaces the handler's response
 }
 
 func newFaultInjector(f Faults) *faultInjector {
 	seed := f.Seed
 	if !f.Seeded {
 		var b [8]byte
-		_, _ = crand.Read(b[:]) // crypto/rand.Read never fails since Go 1.24
+		_, _ = crand.Read(b[:]) // documented to never return an error since Go 1.24
 		seed = binary.LittleEndian.Uint64(b[:])
 	}
 	return &faultInjector{
@@ -121,7 +121,7 @@ func (s *Server) injectFaults(next http.Handler) http.Handler {
 		}
 		p := s.faults.plan(r.URL.Path)
 		if p.delay > 0 && !s.wait(r.Context(), p.delay) {
-			return // the client or the server gave up; nobody reads an answer
+			return // the client left or the server is closing, so no response is read
 		}
 		switch {
 		case p.before != nil:
@@ -152,7 +152,7 @@ func (s *Server) wait(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// strike answers r with fault f in place of the API's answer.
+// strike responds to r with fault f in place of the API's response.
 func (s *Server) strike(w http.ResponseWriter, r *http.Request, f *Fault) {
 	c := callFrom(r.Context())
 	c.fault = f.Label()

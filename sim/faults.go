@@ -13,10 +13,10 @@ import (
 // PATH:
 //
 //	429:0.2                   20% of requests get 429 with X-RateLimit-RetryAfter
-//	500:0.1, 502, 503, 504    error answers before the handler runs
+//	500:0.1, 502, 503, 504    error responses before the handler runs
 //	503-after:0.1             the handler runs (a command takes effect), then
-//	                          the client gets 503 instead of its answer
-//	drop:0.05                 the connection closes without an answer
+//	                          the client gets 503 instead of its response
+//	drop:0.05                 the connection closes without a response
 //	drop-after:0.05           the handler runs, then the connection closes
 //	latency:20ms              every request waits 20ms before it is handled
 //	latency:20ms-200ms        a delay drawn uniformly from the range
@@ -24,9 +24,9 @@ import (
 //	seed:42                   repeatable draws
 //	503:1@/real-time-response/combined/batch-admin-command/v1
 //
-// Before-handler faults (429, 5xx, drop) answer instead of the API, so
+// Before-handler faults (429, 5xx, drop) respond in place of the API, so
 // the request had no effect and a client may repeat it. After-handler
-// faults (5xx-after, drop-after) lose the answer of a request that took
+// faults (5xx-after, drop-after) lose the response of a request that took
 // effect: the case a client must not repeat blindly, because RTR commands
 // are not idempotent. Each request draws once among the before-handler
 // faults that match it and once among the after-handler ones: a part's
@@ -36,15 +36,15 @@ import (
 // requests sent one at a time meets the same faults on every run.
 // Faults never touch the emulator's own /_sim paths.
 
-// FaultKind is what a fault does to a request.
+// FaultKind is the effect of a fault on a request.
 type FaultKind string
 
 // The kinds of fault.
 const (
-	// FaultStatus answers with an HTTP error status.
+	// FaultStatus responds with an HTTP error status.
 	FaultStatus FaultKind = "status"
 	// FaultDrop closes the connection (HTTP/1.1) or resets the stream
-	// (HTTP/2) without an answer.
+	// (HTTP/2) without a response.
 	FaultDrop FaultKind = "drop"
 	// FaultLatency delays the request before it is handled.
 	FaultLatency FaultKind = "latency"
@@ -62,7 +62,7 @@ type Fault struct {
 	// 504.
 	Status int
 	// After makes a FaultStatus or FaultDrop strike after the handler has
-	// run, so the request takes effect and only its answer is lost.
+	// run, so the request takes effect and only its response is lost.
 	After bool
 	// Probability is the chance, from 0 to 1, that the fault strikes a
 	// matching request, or for FaultNullState one online-state entry.
@@ -241,7 +241,7 @@ func (r Fault) validate() error {
 		return nil
 	case FaultNullState:
 		if r.PathPrefix != "" || r.After {
-			return fmt.Errorf("null-state applies to online-state answers only; remove the path and -after")
+			return fmt.Errorf("null-state applies to online-state responses only; remove the path and -after")
 		}
 	default:
 		return fmt.Errorf("unknown kind %q; use one of the FaultKind constants", r.Kind)

@@ -104,8 +104,8 @@ func (t fqlRange) compare(v string) (int, bool) {
 	return 0, true
 }
 
-// rangeTerm parses the operator and bound of a range on field; the parser
-// stands at the operator.
+// rangeTerm parses the operator and bound of a range on field, starting
+// at the operator.
 func (p *fqlParser) rangeTerm(field string, negate bool) (fqlExpr, error) {
 	if negate {
 		return nil, p.errorf("a range cannot be negated; use the opposite operator, such as < for !>=")
@@ -115,12 +115,14 @@ func (p *fqlParser) rangeTerm(field string, negate bool) (fqlExpr, error) {
 		return nil, p.errorf("field %s does not take ranges; ranges apply to number and time fields "+
 			"such as last_seen", field)
 	}
+
 	op := fqlCompare(p.src[p.pos : p.pos+1])
 	p.pos++
 	if p.peek() == '=' {
 		op += "="
 		p.pos++
 	}
+
 	boundAt := p.pos
 	bound, err := p.rangeBound(kind)
 	if err != nil {

@@ -154,7 +154,7 @@ func TestDeviceQueryTimeRanges(t *testing.T) {
 			check: func(n []string) bool { return len(n) == len(hosts) }, want: "every host"},
 		{name: "closed range with platform", filter: "last_seen:>='" + bound + "'+platform_name:'Linux'",
 			check: func(n []string) bool { return slices.Equal(n, []string{"lnx-db-02", "lnx-web-01"}) },
-			want: "the Linux hosts"},
+			want:  "the Linux hosts"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

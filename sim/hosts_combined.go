@@ -55,9 +55,9 @@ type combinedReply struct {
 // list of record fields to return).
 //
 // The cursor is tied to the filter, sort and CID it was issued for: a page
-// requested with another filter or sort gets 400. The reference says to
-// send them with every call, and this is the reading hardest on a client.
-// NOTE: whether and when the live API's cursors expire is unverified; the
+// requested with another filter or sort gets 400. The reference asks for
+// both on every call, and this is the reading hardest on a client.
+// NOTE: whether and when the live API's cursors expire is unverified. The
 // emulator's never do.
 func (s *Server) handleCombinedDevices(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
@@ -170,8 +170,9 @@ func parseDeviceFields(v string) ([]string, error) {
 	return fields, nil
 }
 
-// alwaysSelected are the fields that every record keeps whatever fields
-// asks for, because the reference marks them required in DeviceSwagger.
+// alwaysSelected are the fields that every record keeps, whatever the
+// fields parameter lists, because the reference marks them required in
+// DeviceSwagger.
 // NOTE: whether the live API adds them to a fields list that lacks them is
 // unverified.
 var alwaysSelected = []string{"device_id", "cid"}

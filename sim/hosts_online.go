@@ -30,8 +30,8 @@ type onlineState struct {
 // An id that is unknown, or outside the token's CID, gets an entry in
 // errors. The state is null for hosts in Options.NullStateHosts and for
 // entries that a null-state fault strikes.
-// NOTE: the live API's answer to an unknown id is unverified; the
-// emulator reports it like the device details call does.
+// NOTE: the live API's response to an unknown id is unverified. The
+// emulator reports it as the device details call does.
 func (s *Server) handleOnlineState(w http.ResponseWriter, r *http.Request) {
 	ids := r.URL.Query()["ids"]
 	if len(ids) == 0 {

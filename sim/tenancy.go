@@ -36,7 +36,7 @@ type tenancy struct {
 	hostCID  map[string]string // AID -> child CID, for hosts under a child
 }
 
-// grant is what an access token allows.
+// grant is the scope of an access token.
 type grant struct {
 	expiry time.Time
 	cid    string // the CID whose hosts the token sees, lower case
