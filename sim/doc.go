@@ -11,12 +11,20 @@
 // behaviour open, the emulator takes the reading that is hardest on a
 // client, with a comment at that spot.
 //
-// It listens on loopback only and serves HTTPS with a certificate made at
-// start, signed by a CA whose PEM file it writes to Options.StateDir.
+// It listens on loopback only, unless Options.AllowNonLoopback is set, and
+// serves HTTPS with a certificate made at start, signed by a CA whose PEM
+// file it writes to Options.StateDir.
 // Options.HTTP switches to plain HTTP. Three read-only paths that need no
 // token let tests look inside: /_sim/state (the fleet's state),
 // /_sim/commands (every command a host received) and /_sim/requests (the
 // request log).
+//
+// For tests of a client's failure handling, Options.Faults injects 429s,
+// 5xx responses, dropped connections and latency, before or after the
+// handler runs (see ParseFaults), and Options.TimeScale shortens every
+// lifetime and delay. Options.ChildCIDs places hosts under member CIDs
+// that tokens select with member_cid, and Options.Region sets the
+// X-CS-Region header that autodiscovering clients follow.
 //
 // The emulator has its own wire types, written from the API reference. It
 // imports nothing from the rtrplay client, so that a misreading of the API
