@@ -161,28 +161,6 @@ var nullableProperties = []nullableProperty{
 		operations: []string{"RTR-ListQueuedSessions"}},
 }
 
-// requiredException lets records leave out required properties when the
-// request names a query parameter that selects the fields to return.
-type requiredException struct {
-	operation, parameter string
-	// properties are removed from every required list of the response
-	// schema for such requests.
-	properties []string
-	reason     string
-}
-
-// key names the exception in the list of used exceptions.
-func (e requiredException) key() string { return "fields " + e.operation + " " + e.parameter }
-
-// fieldSelections lists the operations whose records may lack required
-// properties.
-var fieldSelections = []requiredException{
-	{operation: "CombinedDevicesByFilter", parameter: "fields", properties: []string{"cid", "device_id"},
-		reason: "the reference's description of fields says that fields=hostname,device_id returns records " +
-			"that contain only those two fields, so a selection can leave out cid and device_id, which " +
-			"deviceapi.DeviceSwagger marks required"},
-}
-
 // unmatchedRequests lists responses to paths that no operation has, keyed
 // by "METHOD PATH STATUS": tests that probe the gateway on purpose.
 var unmatchedRequests = map[string]string{
@@ -263,9 +241,6 @@ func exceptionKeys() []string {
 	}
 	for _, m := range otherMediaTypes {
 		keys = append(keys, m.key())
-	}
-	for _, e := range fieldSelections {
-		keys = append(keys, e.key())
 	}
 	sort.Strings(keys)
 	return keys

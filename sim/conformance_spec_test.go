@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -40,9 +39,6 @@ type apiReference struct {
 	mu         sync.Mutex
 	doc        *spec.Swagger
 	operations []referenceOperation
-	// selected holds, by operation id, the success schema for requests
-	// that select fields, built from fieldSelections.
-	selected map[string]*spec.Schema
 }
 
 // referenceOperation is one operation of the reference with the path
@@ -106,63 +102,7 @@ func loadAPIReference(path string) (*apiReference, error) {
 	for _, extra := range extraOperations {
 		ref.add(extra.method, extra.path, extra.operation())
 	}
-	if err := ref.buildFieldSelections(); err != nil {
-		return nil, err
-	}
 	return ref, nil
-}
-
-// buildFieldSelections makes, for each entry of fieldSelections, a copy of
-// the operation's 200 schema whose required lists omit the entry's
-// properties.
-func (a *apiReference) buildFieldSelections() error {
-	a.selected = map[string]*spec.Schema{}
-	for _, e := range fieldSelections {
-		op := a.byID(e.operation)
-		if op == nil || op.op.Responses == nil {
-			return fmt.Errorf("field selection names operation %s, which the reference lacks", e.operation)
-		}
-		resp, ok := op.op.Responses.StatusCodeResponses[http.StatusOK]
-		if !ok || resp.Schema == nil {
-			return fmt.Errorf("field selection names %s, which documents no 200 body", e.operation)
-		}
-		data, err := json.Marshal(resp.Schema)
-		if err != nil {
-			return fmt.Errorf("copy the 200 schema of %s: %w", e.operation, err)
-		}
-		var relaxed spec.Schema
-		if err := json.Unmarshal(data, &relaxed); err != nil {
-			return fmt.Errorf("copy the 200 schema of %s: %w", e.operation, err)
-		}
-		dropRequired(&relaxed, e.properties)
-		a.selected[e.operation] = &relaxed
-	}
-	return nil
-}
-
-// dropRequired removes names from every required list inside s.
-func dropRequired(s *spec.Schema, names []string) {
-	s.Required = slices.DeleteFunc(s.Required, func(r string) bool { return slices.Contains(names, r) })
-	for key, prop := range s.Properties {
-		dropRequired(&prop, names)
-		s.Properties[key] = prop
-	}
-	if s.Items != nil && s.Items.Schema != nil {
-		dropRequired(s.Items.Schema, names)
-	}
-	if s.AdditionalProperties != nil && s.AdditionalProperties.Schema != nil {
-		dropRequired(s.AdditionalProperties.Schema, names)
-	}
-}
-
-// byID returns the operation with the id, or nil.
-func (a *apiReference) byID(id string) *referenceOperation {
-	for i := range a.operations {
-		if a.operations[i].op.ID == id {
-			return &a.operations[i]
-		}
-	}
-	return nil
 }
 
 func (a *apiReference) add(method, template string, op *spec.Operation) {
@@ -292,33 +232,11 @@ func (a *apiReference) check(rec responseRecord) checkResult {
 		return res
 	}
 	res.exceptions = nonEmpty(key)
-	if selection, ok := a.fieldSelection(op, rec); ok {
-		want.schema = a.selected[selection.operation]
-		res.exceptions = append(res.exceptions, selection.key())
-	}
 	res.problems = checkHeaders(rec, want.headers)
 	bodyProblems, bodyKeys := a.checkBody(rec, op, want)
 	res.problems = append(res.problems, bodyProblems...)
 	res.exceptions = append(res.exceptions, bodyKeys...)
 	return res
-}
-
-// fieldSelection returns the entry of fieldSelections that applies to a
-// 200 response of op to a request that names the entry's parameter.
-func (a *apiReference) fieldSelection(op *referenceOperation, rec responseRecord) (requiredException, bool) {
-	if rec.status != http.StatusOK {
-		return requiredException{}, false
-	}
-	query, err := url.ParseQuery(rec.query)
-	if err != nil {
-		return requiredException{}, false
-	}
-	for _, e := range fieldSelections {
-		if e.operation == op.op.ID && query.Has(e.parameter) {
-			return e, true
-		}
-	}
-	return requiredException{}, false
 }
 
 func nonEmpty(key string) []string {

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -196,5 +197,156 @@ func TestGofalconContainment(t *testing.T) {
 	}
 	if len(bad.Payload.Errors) != 1 || *bad.Payload.Errors[0].Code != 400 {
 		t.Errorf("PerformActionV2(isolate) errors = %+v, want one with code 400", bad.Payload.Errors)
+	}
+}
+
+// TestGofalconCombinedDevices pages through combined device records with
+// the cursor that each page returns, and selects fields.
+func TestGofalconCombinedDevices(t *testing.T) {
+	srv := startServer(t, "demo", Options{})
+	api, ctx := newGofalcon(t, srv)
+	filter, sortSpec := "platform_name:'Windows',platform_name:'Linux'", "hostname.asc"
+	limit := int64(2)
+
+	var hostnames []string
+	var offset *string
+	for page := 0; ; page++ {
+		resp, err := api.Hosts.CombinedDevicesByFilter(&hosts.CombinedDevicesByFilterParams{
+			Context: ctx, Filter: &filter, Sort: &sortSpec, Limit: &limit, Offset: offset,
+		})
+		if err != nil {
+			t.Fatalf("CombinedDevicesByFilter page %d: %v", page, err)
+		}
+		for _, d := range resp.Payload.Resources {
+			hostnames = append(hostnames, d.Hostname)
+			if want := srv.Fleet().Host(*d.DeviceID).Info().OSVersion; d.OsVersion != want {
+				t.Errorf("%s: os_version %q, want %q", d.Hostname, d.OsVersion, want)
+			}
+		}
+		pagination := resp.Payload.Meta.Pagination
+		if pagination == nil || pagination.Total == nil || *pagination.Total != 5 {
+			t.Fatalf("page %d pagination = %+v, want total 5", page, pagination)
+		}
+		if pagination.Next == "" {
+			break
+		}
+		if page > 5 {
+			t.Fatalf("more pages than 5 hosts in pages of 2 can fill")
+		}
+		next := pagination.Next
+		offset = &next
+	}
+	want := []string{"WIN-DC-01", "WIN-FIN-01", "WIN-HR-02", "lnx-db-02", "lnx-web-01"}
+	if !slices.Equal(hostnames, want) {
+		t.Errorf("paged hostnames = %v, want %v", hostnames, want)
+	}
+
+	fields, one := "hostname,platform_name", "hostname:'mac-dev-01'"
+	resp, err := api.Hosts.CombinedDevicesByFilter(&hosts.CombinedDevicesByFilterParams{
+		Context: ctx, Filter: &one, Fields: &fields,
+	})
+	if err != nil {
+		t.Fatalf("CombinedDevicesByFilter with fields: %v", err)
+	}
+	if len(resp.Payload.Resources) != 1 {
+		t.Fatalf("fields query returned %d records, want 1", len(resp.Payload.Resources))
+	}
+	// The emulator keeps device_id and cid, which the reference marks
+	// required, in every record.
+	d := resp.Payload.Resources[0]
+	if d.Hostname != "mac-dev-01" || d.PlatformName != "Mac" || d.OsVersion != "" {
+		t.Errorf("record = {hostname %q platform %q os %q}, want only the selected hostname and platform_name",
+			d.Hostname, d.PlatformName, d.OsVersion)
+	}
+	if d.DeviceID == nil || *d.DeviceID != aidOf(t, srv, "mac-dev-01") || d.Cid == nil || *d.Cid != srv.Fleet().CID() {
+		t.Errorf("record lacks the required device_id and cid: %v %v", d.DeviceID, d.Cid)
+	}
+}
+
+func TestGofalconOnlineState(t *testing.T) {
+	srv := startServer(t, "degraded", Options{NullStateHosts: []string{"mac-dev-01"}})
+	api, ctx := newGofalcon(t, srv)
+	names := []string{"WIN-FIN-01", "WIN-HR-02", "WIN-DC-01", "mac-dev-01"}
+	ids := make([]string, 0, len(names))
+	for _, name := range names {
+		ids = append(ids, aidOf(t, srv, name))
+	}
+
+	resp, err := api.Hosts.GetOnlineStateV1(&hosts.GetOnlineStateV1Params{Context: ctx, Ids: ids})
+	if err != nil {
+		t.Fatalf("GetOnlineStateV1: %v", err)
+	}
+	got := map[string]string{}
+	for _, s := range resp.Payload.Resources {
+		state := "<null>"
+		if s.State != nil {
+			state = *s.State
+		}
+		got[srv.Fleet().Host(*s.ID).Info().Hostname] = state
+	}
+	want := map[string]string{
+		"WIN-FIN-01": "online",
+		"WIN-HR-02":  "offline",
+		"WIN-DC-01":  "online", // unreachable for RTR, but its sensor reports in
+		"mac-dev-01": "<null>",
+	}
+	for name, state := range want {
+		if got[name] != state {
+			t.Errorf("%s: state %q, want %q", name, got[name], state)
+		}
+	}
+}
+
+// TestGofalconHostIDLimits sends more ids than the Hosts API GET calls
+// accept: past the call's cap the answer is a JSON 400, and past 500 ids an
+// HTML page. gofalcon v0.20.0 reports both as errors.
+func TestGofalconHostIDLimits(t *testing.T) {
+	srv := startServer(t, "demo", Options{})
+	api, ctx := newGofalcon(t, srv)
+	ids := func(n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = fmt.Sprintf("%032x", i+1)
+		}
+		return out
+	}
+	details := func(ids []string) error {
+		_, err := api.Hosts.GetDeviceDetailsV2(&hosts.GetDeviceDetailsV2Params{Context: ctx, Ids: ids})
+		return err
+	}
+	online := func(ids []string) error {
+		_, err := api.Hosts.GetOnlineStateV1(&hosts.GetOnlineStateV1Params{Context: ctx, Ids: ids})
+		return err
+	}
+	tests := []struct {
+		name string
+		call func([]string) error
+		ids  int
+		// want is the status of the error, or -1 for an error without
+		// one: gofalcon then failed to decode the HTML page as the
+		// documented JSON body.
+		want int
+	}{
+		{name: "details at the cap", call: details, ids: 100, want: 0},
+		{name: "details over the cap", call: details, ids: 101, want: 400},
+		// GetDeviceDetailsV2 documents no 400, so gofalcon does not read
+		// the body and cannot tell the HTML page from JSON.
+		{name: "details HTML page", call: details, ids: 501, want: 400},
+		{name: "online state at the cap", call: online, ids: 100, want: 0},
+		{name: "online state over the cap", call: online, ids: 101, want: 400},
+		{name: "online state HTML page", call: online, ids: 501, want: -1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.call(ids(tt.ids))
+			switch {
+			case tt.want == 0 && err != nil:
+				t.Errorf("%d ids: %v, want no error", tt.ids, err)
+			case tt.want > 0 && gofalconStatus(err) != tt.want:
+				t.Errorf("%d ids: error %v, want status %d", tt.ids, err, tt.want)
+			case tt.want < 0 && (err == nil || gofalconStatus(err) != 0):
+				t.Errorf("%d ids: error %v, want a decoding error", tt.ids, err)
+			}
+		})
 	}
 }
