@@ -112,7 +112,7 @@ func (s *Server) handleBatchCommand(route commandRoute) http.HandlerFunc {
 			s.writeError(w, r, http.StatusBadRequest, poweredByRTR, err.Error())
 			return
 		}
-		b, ok := s.lookupBatch(req.BatchID)
+		b, ok := s.lookupBatch(r.Context(), req.BatchID)
 		if !ok {
 			s.writeError(w, r, http.StatusBadRequest, poweredByRTR, batchNotFound(req.BatchID))
 			return

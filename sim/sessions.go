@@ -58,6 +58,7 @@ type session struct {
 // batch is a batch session: the sessions of its hosts, keyed by AID.
 type batch struct {
 	id       string
+	cid      string   // the CID of the token that opened it
 	aids     []string // in the order the hosts joined
 	sessions map[string]*session
 }
@@ -136,7 +137,7 @@ func (s *Server) handleBatchInit(w http.ResponseWriter, r *http.Request) {
 			len(ids), maxBatchHosts))
 		return
 	}
-	existing, ok := s.lookupBatch(req.ExistingBatchID)
+	existing, ok := s.lookupBatch(r.Context(), req.ExistingBatchID)
 	if req.ExistingBatchID != "" && !ok {
 		s.writeError(w, r, http.StatusBadRequest, poweredByRTR, batchNotFound(req.ExistingBatchID))
 		return
@@ -173,7 +174,7 @@ func (s *Server) handleBatchInit(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
-	b := s.addToBatch(existing, opened)
+	b := s.addToBatch(existing, opened, s.scopeCID(r.Context()))
 	s.log.Debug("batch sessions opened", "batch_id", b.id, "hosts", len(ids), "sessions", len(opened))
 	s.writeJSON(w, http.StatusCreated, batchInitResponse{
 		Meta:      meta(r, poweredByRTR),
@@ -237,13 +238,14 @@ func checkAIDFormat(aid string) (apiError, bool) {
 	return apiError{}, true
 }
 
-// addToBatch adds sessions to b, or to a new batch when b is nil. A host
-// that is already in the batch gets the new session in place of the old.
-func (s *Server) addToBatch(b *batch, opened []*session) *batch {
+// addToBatch adds sessions to b, or to a new batch of cid when b is nil. A
+// host that is already in the batch gets the new session in place of the
+// old.
+func (s *Server) addToBatch(b *batch, opened []*session, cid string) *batch {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if b == nil {
-		b = &batch{id: newUUID(), sessions: map[string]*session{}}
+		b = &batch{id: newUUID(), cid: cid, sessions: map[string]*session{}}
 		s.batches[b.id] = b
 	}
 	for _, sess := range opened {
@@ -256,11 +258,16 @@ func (s *Server) addToBatch(b *batch, opened []*session) *batch {
 	return b
 }
 
-func (s *Server) lookupBatch(id string) (*batch, bool) {
+// lookupBatch returns the batch with the id if the request's CID opened
+// it. A batch of another CID is not found, as in a separate tenant.
+func (s *Server) lookupBatch(ctx context.Context, id string) (*batch, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b, ok := s.batches[id]
-	return b, ok
+	if !ok || b.cid != s.scopeCID(ctx) {
+		return nil, false
+	}
+	return b, true
 }
 
 func batchNotFound(id string) string {
@@ -329,7 +336,7 @@ func (s *Server) handleBatchRefresh(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, http.StatusBadRequest, poweredByRTR, err.Error())
 		return
 	}
-	b, ok := s.lookupBatch(req.BatchID)
+	b, ok := s.lookupBatch(r.Context(), req.BatchID)
 	if !ok {
 		s.writeError(w, r, http.StatusBadRequest, poweredByRTR, batchNotFound(req.BatchID))
 		return

@@ -204,3 +204,31 @@ func TestMemberCIDScopesBatchInit(t *testing.T) {
 		})
 	}
 }
+
+func TestBatchOfOtherCIDNotFound(t *testing.T) {
+	srv := startTenancyServer(t)
+	child := clientWithToken(t, srv, url.Values{"member_cid": {childCID}})
+	parent := clientWithToken(t, srv, nil)
+	batchID, _ := initBatch(t, child, "lnx-web-01")
+
+	tests := []struct {
+		name string
+		path string
+		body map[string]any
+	}{
+		{name: "command", path: pathBatchCommand,
+			body: map[string]any{"base_command": "pwd", "command_string": "pwd", "batch_id": batchID}},
+		{name: "refresh", path: pathBatchRefresh, body: map[string]any{"batch_id": batchID}},
+		{name: "get", path: pathBatchGet, body: map[string]any{"batch_id": batchID, "file_path": "/etc/hosts"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, body, _ := parent.do(http.MethodPost, tt.path, nil, tt.body)
+			if status != http.StatusBadRequest || !strings.Contains(string(body), "could not find batch session") {
+				t.Errorf("parent token on the child's batch: status %d body %s, want 400 could not find batch session",
+					status, body)
+			}
+		})
+	}
+	runBatch(t, child, pathBatchCommand, batchID, "pwd", nil) // the child's token still reaches it
+}
