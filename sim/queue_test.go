@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -30,7 +31,7 @@ type wireQueued struct {
 	Errors    []wireError     `json:"errors"`
 }
 
-// queuedJob fetches the queue of one session.
+// fetchQueue returns the queue of one session, checking the Commands key.
 func fetchQueue(t *testing.T, c *apiClient, sessionID string) wireQueuedJob {
 	t.Helper()
 	status, body, _ := c.do(http.MethodPost, pathQueuedSessions, nil, map[string]any{"ids": []string{sessionID}})
@@ -255,5 +256,30 @@ func TestQueuedSessionsErrors(t *testing.T) {
 				t.Errorf("body %s lacks errors (%v)", body, err)
 			}
 		})
+	}
+}
+
+func TestQueuedCommandRunsOnce(t *testing.T) {
+	srv := startServer(t, "degraded", Options{})
+	c := newClient(t, srv)
+	sess := initSingle(t, c, "WIN-HR-02", true)
+	requestID, _ := execute(t, c, pathStatusResponder, sess, `mkdir C:\Once`, false)
+	hostNamed(t, srv.Fleet(), "WIN-HR-02").SetOnline(true)
+
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			status, body, _ := c.do(http.MethodGet, pathStatusResponder,
+				url.Values{"cloud_request_id": {requestID}, "sequence_id": {"0"}}, nil)
+			if status != http.StatusOK {
+				t.Errorf("status call: %d %s", status, body)
+			}
+		}()
+	}
+	wg.Wait()
+	if got := len(srv.Commands()); got != 1 {
+		t.Errorf("the queued command ran %d times, want once", got)
 	}
 }
