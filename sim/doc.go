@@ -28,9 +28,14 @@
 //
 // The emulator has its own wire types, written from the API reference. It
 // imports nothing from the rtrplay client, so that a misreading of the API
-// in the client cannot be mirrored here and pass unnoticed. It is not a
-// complete Falcon: single-host session init and session listings are not
-// served.
+// in the client cannot be mirrored here and pass unnoticed.
+//
+// Single-host sessions reset the working directory to the drive root
+// before each command, as the live single-host API does, while a batch
+// session keeps it. Commands sent with persist to an offline host wait in
+// their session's queue and run at the first request after the host comes
+// back. Sessions are listed by FQL filter, in the RTR audit and as
+// aggregates.
 //
 // Each customer id (CID) has an RTR admin library of put-files and custom
 // scripts, written through the put-files and scripts calls and read by the
