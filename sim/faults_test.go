@@ -130,7 +130,7 @@ func TestNewRejectsInvalidFaults(t *testing.T) {
 	}
 }
 
-func TestFaultAnswers(t *testing.T) {
+func TestFaultStatusResponses(t *testing.T) {
 	tests := []struct {
 		spec        string
 		wantStatus  int
@@ -277,7 +277,7 @@ func TestFaultDrawsRepeatWithSeed(t *testing.T) {
 	for _, s := range first {
 		counts[s]++
 	}
-	// Expected shares of 60: 18 answers 429, 12 answer 503, 30 succeed.
+	// Expected shares of 60: 18 get 429, 12 get 503 and 30 succeed.
 	// The bounds allow for the spread of 60 draws.
 	for status, bounds := range map[int][2]int{429: {8, 28}, 503: {4, 22}, 200: {18, 42}} {
 		if n := counts[status]; n < bounds[0] || n > bounds[1] {

@@ -9,8 +9,8 @@ import (
 	"time"
 )
 
-// wireOnlineState is one online-state entry as a client reads it; State
-// is raw so that null can be told from a missing field.
+// wireOnlineState is one online-state entry as a client reads it. State
+// is raw so that a null can be distinguished from a missing field.
 type wireOnlineState struct {
 	ID       string          `json:"id"`
 	CID      string          `json:"cid"`
@@ -24,7 +24,7 @@ type wireOnlineStates struct {
 	Errors    []wireError       `json:"errors"`
 }
 
-// statesByHost asks for the online state of the named hosts and returns
+// statesByHost requests the online state of the named hosts and returns
 // each entry's raw state by hostname.
 func statesByHost(t *testing.T, c *apiClient, hostnames ...string) map[string]string {
 	t.Helper()

@@ -101,7 +101,7 @@ func checkRetryAfterWithin(t *testing.T, header http.Header, min, max time.Durat
 	}
 }
 
-// requestToken asks srv for a token with form (client credentials are
+// requestToken requests a token from srv with form (client credentials are
 // added) and returns the status, body and headers.
 func requestToken(t *testing.T, srv *Server, form url.Values) (int, []byte, http.Header) {
 	t.Helper()
