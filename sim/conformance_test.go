@@ -91,7 +91,7 @@ func tallyResponse(res checkResult, status int) {
 // exceptions unused.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if testing.Verbose() {
+	if testing.Verbose() && wholePackageRan() {
 		printOperationTally()
 	}
 	if code == 0 && wholePackageRan() {
