@@ -180,15 +180,6 @@ func (c *contentStore) handOut(aid string, kind contentKind, name string) (libOb
 	return *o, true
 }
 
-// clientUUID returns the created_by_uuid of the emulator's API client:
-// a UUID derived from its client id, so it stays the same for the
-// server's lifetime.
-func (s *Server) clientUUID() string {
-	sum := sha256.Sum256([]byte("api-client:" + s.ClientID()))
-	h := hex.EncodeToString(sum[:16])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
-}
-
 // reportedBase returns the base_command that a command's results report:
 // base, unless the host reported another (put reports DOWNLOAD_RENAME).
 // The command log keeps base, the command the host received.

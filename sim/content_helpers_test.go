@@ -86,6 +86,7 @@ type wireLibEntity struct {
 	CommentsForAuditLog  string   `json:"comments_for_audit_log"`
 	Content              *string  `json:"content"`
 	CreatedBy            string   `json:"created_by"`
+	CreatedByUUID        string   `json:"created_by_uuid"`
 	CreatedTimestamp     string   `json:"created_timestamp"`
 	ModifiedTimestamp    string   `json:"modified_timestamp"`
 	FileType             string   `json:"file_type"`

@@ -64,10 +64,11 @@ func (c *contentStore) libraryOf(r *http.Request) *library {
 }
 
 // author returns the created_by and created_by_uuid of objects that the
-// request writes: the API client. The live API's created_by text for API
-// clients is not documented.
+// request writes: the API client, under the user_id and user_uuid that its
+// sessions carry.
 func (c *contentStore) author() (string, string) {
-	return "api-client-id:" + c.s.ClientID(), c.s.clientUUID()
+	user := c.s.apiUserID()
+	return user, userUUID(user)
 }
 
 // handleCreate serves POST put-files and scripts, v1 and v2: 200 with

@@ -46,6 +46,9 @@ func TestPutFileLifecycle(t *testing.T) {
 		if e.ID != id || e.Name != "tool.exe" || e.Description != "triage tool" || e.CommentsForAuditLog != "ticket 12" {
 			t.Errorf("GET %s record %+v, want id, name, description and comment as created", path, e)
 		}
+		if e.CreatedBy != srv.apiUserID() || e.CreatedByUUID != userUUID(srv.apiUserID()) {
+			t.Errorf("GET %s created_by %q (%s), want the API user %q", path, e.CreatedBy, e.CreatedByUUID, srv.apiUserID())
+		}
 		if e.SHA256 != hex.EncodeToString(sum[:]) || e.Size == nil || *e.Size != int64(len(content)) {
 			t.Errorf("GET %s sha256 %s size %v, want the content's", path, e.SHA256, e.Size)
 		}
