@@ -22,6 +22,8 @@ type responseRecord struct {
 	method string
 	path   string
 	query  string
+	// sdk names the SDK that sent the request, from sdkClientHeader.
+	sdk    string
 	status int
 	header http.Header
 	// body is the start of the body, or all of it for JSON up to
@@ -70,7 +72,8 @@ type responseRecorder struct {
 func (rr *responseRecorder) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		cw := &capturingWriter{ResponseWriter: w}
-		rec := responseRecord{method: r.Method, path: r.URL.Path, query: r.URL.RawQuery}
+		rec := responseRecord{method: r.Method, path: r.URL.Path, query: r.URL.RawQuery,
+			sdk: r.Header.Get(sdkClientHeader)}
 		defer func() {
 			if v := recover(); v != nil {
 				// http.ErrAbortHandler is how a handler drops a connection

@@ -22,7 +22,9 @@ var conformanceTally = struct {
 	responses  int
 	used       map[string]int
 	operations map[string]map[int]int
-}{used: map[string]int{}, operations: map[string]map[int]int{}}
+	// sdkSuccess counts, by operation, the 2xx responses to gofalcon.
+	sdkSuccess map[string]int
+}{used: map[string]int{}, operations: map[string]map[int]int{}, sdkSuccess: map[string]int{}}
 
 // trackServer records every response that srv sends and, when the test
 // ends, checks each one against the API reference: its status must be
@@ -56,7 +58,7 @@ func checkRecorded(t *testing.T, records []responseRecord) {
 			continue
 		}
 		res := ref.check(rec)
-		tallyResponse(res, rec.status)
+		tallyResponse(res, rec)
 		for _, problem := range res.problems {
 			reported++
 			if reported > maxReportedProblems {
@@ -70,25 +72,30 @@ func checkRecorded(t *testing.T, records []responseRecord) {
 	}
 }
 
-func tallyResponse(res checkResult, status int) {
+func tallyResponse(res checkResult, rec responseRecord) {
 	conformanceTally.mu.Lock()
 	defer conformanceTally.mu.Unlock()
 	conformanceTally.responses++
 	for _, key := range res.exceptions {
 		conformanceTally.used[key]++
 	}
-	if res.operation != "" {
-		if conformanceTally.operations[res.operation] == nil {
-			conformanceTally.operations[res.operation] = map[int]int{}
-		}
-		conformanceTally.operations[res.operation][status]++
+	if res.operation == "" {
+		return
+	}
+	if conformanceTally.operations[res.operation] == nil {
+		conformanceTally.operations[res.operation] = map[int]int{}
+	}
+	conformanceTally.operations[res.operation][rec.status]++
+	if rec.sdk == "gofalcon" && rec.status >= 200 && rec.status < 300 {
+		conformanceTally.sdkSuccess[res.operation]++
 	}
 }
 
 // TestMain runs the tests, then checks that every conformance exception
-// was needed by at least one response. It does so only when every test of
-// the package ran, because a -run, -skip or -short selection leaves some
-// exceptions unused.
+// was needed by at least one response and that gofalcon called every
+// operation with success. It does so only when every test of the package
+// ran, because a -run, -skip or -short selection leaves some exceptions
+// and operations unused.
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if testing.Verbose() && wholePackageRan() {
@@ -96,15 +103,44 @@ func TestMain(m *testing.M) {
 	}
 	if code == 0 && wholePackageRan() {
 		if unused := unusedExceptions(); len(unused) > 0 {
-			fmt.Fprintln(os.Stderr, "FAIL: conformance exceptions that no response needed; "+
-				"remove them or add a test that needs them:")
-			for _, key := range unused {
-				fmt.Fprintln(os.Stderr, "\t"+key)
-			}
+			printFailure("conformance exceptions that no response needed; "+
+				"remove them or add a test that needs them:", unused)
+			code = 1
+		}
+		if missing := operationsWithoutSDKCall(); len(missing) > 0 {
+			printFailure("operations that no gofalcon test called successfully; "+
+				"add a test in a gofalcon_*_test.go file:", missing)
 			code = 1
 		}
 	}
 	os.Exit(code)
+}
+
+func printFailure(summary string, items []string) {
+	fmt.Fprintln(os.Stderr, "FAIL: "+summary)
+	for _, item := range items {
+		fmt.Fprintln(os.Stderr, "\t"+item)
+	}
+}
+
+// operationsWithoutSDKCall returns the operations of the reference, and
+// the extra operations the emulator serves, that got no 2xx response to a
+// request from gofalcon.
+func operationsWithoutSDKCall() []string {
+	ref, err := conformanceReference()
+	if ref == nil || err != nil {
+		return nil
+	}
+	conformanceTally.mu.Lock()
+	defer conformanceTally.mu.Unlock()
+	var missing []string
+	for _, op := range ref.operations {
+		if conformanceTally.sdkSuccess[op.op.ID] == 0 {
+			missing = append(missing, op.op.ID+" ("+op.method+" "+op.template+")")
+		}
+	}
+	sort.Strings(missing)
+	return missing
 }
 
 // wholePackageRan reports whether the run selected every test and the API
@@ -138,8 +174,8 @@ func unusedExceptions() []string {
 }
 
 // printOperationTally prints how many responses of each status every
-// operation of the reference sent, and the operations that sent none, so
-// that a verbose run shows what the tests leave unexercised.
+// operation of the reference sent, and how many were 2xx answers to
+// gofalcon, so that a verbose run shows what the tests leave unexercised.
 func printOperationTally() {
 	ref, err := conformanceReference()
 	if ref == nil || err != nil {
@@ -168,7 +204,8 @@ func printOperationTally() {
 		for _, code := range codes {
 			parts = append(parts, fmt.Sprintf("%dx%d", code, statuses[code]))
 		}
-		fmt.Printf("conformance: %-40s %s\n", id, strings.Join(parts, " "))
+		fmt.Printf("conformance: %-40s %s; gofalcon 2xx: %d\n", id, strings.Join(parts, " "),
+			conformanceTally.sdkSuccess[id])
 	}
 }
 

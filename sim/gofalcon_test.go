@@ -24,23 +24,32 @@ import (
 
 // loopbackGuard rejects any API request whose URL names a host outside the
 // loopback range before it reaches the transport, so that a gofalcon
-// default (a cloud host name) can never leave this machine.
+// default (a cloud host name) can never leave this machine. It also marks
+// each request with sdkClientHeader, so that the conformance check can
+// tell which operations the gofalcon tests called.
 type loopbackGuard struct{ next http.RoundTripper }
+
+// sdkClientHeader marks requests that gofalcon sent in these tests. The
+// emulator ignores it.
+const sdkClientHeader = "X-Rtrplay-Test-Sdk"
 
 func (g loopbackGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err := loopback.CheckHost(req.URL.Hostname()); err != nil {
 		return nil, fmt.Errorf("gofalcon request to %s: %w", req.URL, err)
 	}
+	req = req.Clone(req.Context())
+	req.Header.Set(sdkClientHeader, "gofalcon")
 	return g.next.RoundTrip(req)
 }
 
 // newGofalcon returns a gofalcon v0.20.0 client for srv. gofalcon fetches
 // tokens with the *http.Client stored in the context under
 // oauth2.HTTPClient, and wraps that client's transport for API calls. Both
-// paths therefore trust only srv's CA and dial only loopback.
+// paths therefore trust only srv's CA, dial only loopback and carry
+// sdkClientHeader.
 func newGofalcon(t *testing.T, srv *Server) (*client.CrowdStrikeAPISpecification, context.Context) {
 	t.Helper()
-	transport := loopback.Transport(&tls.Config{RootCAs: srv.CertPool()})
+	transport := loopbackGuard{next: loopback.Transport(&tls.Config{RootCAs: srv.CertPool()})}
 	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, &http.Client{Transport: transport})
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	t.Cleanup(cancel)
