@@ -21,6 +21,8 @@ type API interface {
 	CommandStatus(ctx context.Context, tier rtr.Tier, cloudRequestID string, sequenceID int) (rtr.CommandStatus, error)
 	DownloadFile(ctx context.Context, sessionID, sha256, filename string, dst io.Writer) (int64, error)
 	DeleteSession(ctx context.Context, sessionID string) error
+	SessionLogs(ctx context.Context, sessionIDs []string) (map[string][]rtr.SessionLog, error)
+	SessionFiles(ctx context.Context, sessionID string) ([]rtr.SessionFile, error)
 }
 
 var _ API = (*rtr.Client)(nil)

@@ -3,6 +3,7 @@ package executor
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -39,15 +40,62 @@ func hostTimeout(request time.Duration) time.Duration {
 	return request - 2*time.Second
 }
 
+// maxCommandSends bounds how often one command is sent to the hosts that,
+// by their session logs, never received it.
+const maxCommandSends = 3
+
 func (r *runner) runCommand(ctx context.Context, s *playbook.Step, g *group) {
 	started := r.opts.Now().UTC().Format(time.RFC3339Nano)
 	tier := rtrTier(s.Tier())
+	deadline := time.Now().Add(s.Timeout)
+	hosts := g.hosts
+	for send := 1; len(hosts) > 0; send++ {
+		sentAt := time.Now()
+		results, err := r.sendCommand(ctx, s, tier, g, hosts)
+		if err == nil {
+			r.finishCommand(ctx, s, tier, g, hosts, results, started, deadline)
+			return
+		}
+		if !errors.Is(err, rtr.ErrOutcomeUnknown) || ctx.Err() != nil {
+			r.finishAll(s, hosts, requestFailure(s, g.display, err, started))
+			return
+		}
+		// The request failed after it may have reached Falcon. The session
+		// logs tell which hosts received the command: those are followed by
+		// their task id, and only the others are sent it again.
+		ran, missing, logErr := r.reconcile(ctx, hosts, func(l rtr.SessionLog) bool {
+			return l.CommandString == g.text
+		}, sentAt)
+		if logErr != nil {
+			res := requestFailure(s, g.display, err, started)
+			res.Reason += "; the session logs could not be read: " + logErr.Error()
+			r.finishAll(s, hosts, res)
+			return
+		}
+		for _, h := range hosts {
+			if taskID, ok := ran[h.ID]; ok {
+				res := HostStepResult{Command: g.display, SessionID: h.sessionID, StartedAt: started, TaskID: taskID}
+				r.finish(s, h, r.pollCommand(ctx, s, tier, rtr.HostResult{AID: h.ID, TaskID: taskID}, res, deadline))
+			}
+		}
+		if send == maxCommandSends && len(missing) > 0 {
+			r.finishAll(s, missing, HostStepResult{State: StateFailed, Command: g.display, StartedAt: started,
+				Reason: fmt.Sprintf("not sent: the request failed %d times and the session logs show no command: %v", send, err)})
+			return
+		}
+		hosts = missing
+	}
+}
+
+// sendCommand sends one batch command to hosts.
+func (r *runner) sendCommand(ctx context.Context, s *playbook.Step, tier rtr.Tier, g *group,
+	hosts []*hostState) (map[string]rtr.HostResult, error) {
 	timeout := r.requestTimeout(s)
 	req := rtr.BatchCommandRequest{
 		BatchID:       g.batch.id,
 		BaseCommand:   s.Resolved.BaseCommand,
 		CommandString: g.text,
-		OptionalHosts: hostIDs(g.hosts),
+		OptionalHosts: hostIDs(hosts),
 		Timeout:       timeout,
 		HostTimeout:   hostTimeout(timeout),
 		// Falcon queues a command for an offline host only when asked.
@@ -56,18 +104,17 @@ func (r *runner) runCommand(ctx context.Context, s *playbook.Step, g *group) {
 	}
 	var results map[string]rtr.HostResult
 	var err error
-	deadline := time.Now().Add(s.Timeout)
-	slotErr := r.withRequestSlot(ctx, func() { results, err = r.opts.API.BatchCommand(ctx, tier, req) })
-	if slotErr != nil {
+	if slotErr := r.withRequestSlot(ctx, func() { results, err = r.opts.API.BatchCommand(ctx, tier, req) }); slotErr != nil {
 		err = slotErr
 	}
 	r.emit(RequestSent{Time: r.opts.Now().UTC(), Step: s.Addr(), Operation: "batch-command:" + tier.String(),
-		BatchID: g.batch.id, Command: g.display, Hosts: len(g.hosts), Err: r.pb.RedactWith(errText(err), g.secrets)})
-	if err != nil {
-		r.finishAll(s, g.hosts, requestFailure(s, g.display, err, started))
-		return
-	}
-	for _, h := range g.hosts {
+		BatchID: g.batch.id, Command: g.display, Hosts: len(hosts), Err: r.pb.RedactWith(errText(err), g.secrets)})
+	return results, err
+}
+
+func (r *runner) finishCommand(ctx context.Context, s *playbook.Step, tier rtr.Tier, g *group, hosts []*hostState,
+	results map[string]rtr.HostResult, started string, deadline time.Time) {
+	for _, h := range hosts {
 		hr, ok := results[h.ID]
 		res := HostStepResult{Command: g.display, SessionID: h.sessionID, StartedAt: started}
 		switch {
@@ -81,6 +128,59 @@ func (r *runner) runCommand(ctx context.Context, s *playbook.Step, g *group) {
 		}
 		r.finish(s, h, res)
 	}
+}
+
+// logSkew widens the window in which a session log entry counts as the
+// command just sent, for clocks that differ between this machine and
+// Falcon.
+const logSkew = 2 * time.Minute
+
+// reconcile reads the session logs of hosts and returns, for each host
+// with an entry that matches since sentAt, the task id of that command,
+// and the hosts without one. A log entry whose task id this run already
+// knows belongs to an earlier step and is ignored.
+func (r *runner) reconcile(ctx context.Context, hosts []*hostState, match func(rtr.SessionLog) bool, sentAt time.Time) (
+	map[string]string, []*hostState, error) {
+	// Give Falcon a moment to record a command it accepted.
+	if !sleepCtx(ctx, r.opts.PollInterval) {
+		return nil, nil, ctx.Err()
+	}
+	ids := make([]string, 0, len(hosts))
+	for _, h := range hosts {
+		ids = append(ids, h.sessionID)
+	}
+	logs, err := r.opts.API.SessionLogs(ctx, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	ran := map[string]string{}
+	var missing []*hostState
+	for _, h := range hosts {
+		known := r.knownTasks(h.ID)
+		for _, l := range logs[h.sessionID] {
+			if match(l) && !known[l.CloudRequestID] && !l.CreatedAt.Before(sentAt.Add(-logSkew)) {
+				ran[h.ID] = l.CloudRequestID
+				break
+			}
+		}
+		if _, ok := ran[h.ID]; !ok {
+			missing = append(missing, h)
+		}
+	}
+	return ran, missing, nil
+}
+
+// knownTasks returns the task ids that earlier steps got for a host.
+func (r *runner) knownTasks(hostID string) map[string]bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	known := map[string]bool{}
+	for _, byHost := range r.results {
+		if res := byHost[hostID]; res != nil && res.TaskID != "" {
+			known[res.TaskID] = true
+		}
+	}
+	return known
 }
 
 // requestFailure is the result for every host of a request that failed as

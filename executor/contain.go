@@ -2,6 +2,7 @@ package executor
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -29,11 +30,7 @@ func (r *runner) runContain(ctx context.Context, s *playbook.Step, hosts []*host
 	for start := 0; start < len(hosts); start += containBatch {
 		chunk := hosts[start:min(start+containBatch, len(hosts))]
 		ids := hostIDs(chunk)
-		var err error
-		slotErr := r.withRequestSlot(ctx, func() { _, err = r.opts.API.DeviceAction(ctx, rtr.Contain, ids) })
-		if slotErr != nil {
-			err = slotErr
-		}
+		err := r.requestContainment(ctx, ids)
 		r.emit(RequestSent{Time: r.opts.Now().UTC(), Step: s.Addr(), Operation: "devices-actions:contain",
 			Hosts: len(ids), Err: errText(err)})
 		if err != nil {
@@ -110,3 +107,19 @@ func (h *hostState) offline() bool {
 // codeSensorOffline is Falcon's per-host code for "Sensor appears to be
 // offline".
 const codeSensorOffline = 40407
+
+// requestContainment asks for containment of ids. Containing a contained
+// host changes nothing, so a request whose outcome is unknown is sent
+// again, up to maxCommandSends times.
+func (r *runner) requestContainment(ctx context.Context, ids []string) error {
+	var err error
+	for send := 1; send <= maxCommandSends; send++ {
+		if slotErr := r.withRequestSlot(ctx, func() { _, err = r.opts.API.DeviceAction(ctx, rtr.Contain, ids) }); slotErr != nil {
+			return slotErr
+		}
+		if !errors.Is(err, rtr.ErrOutcomeUnknown) || ctx.Err() != nil {
+			return err
+		}
+	}
+	return err
+}

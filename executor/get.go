@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +19,9 @@ import (
 
 // archivePassword is the password of every archive Falcon serves.
 const archivePassword = "infected"
+
+// maxDownloadAttempts bounds the tries of one archive download.
+const maxDownloadAttempts = 3
 
 // maxExtractSize bounds the content checked inside one archive.
 const maxExtractSize = 16 << 30
@@ -35,25 +40,79 @@ func (r *runner) runGet(ctx context.Context, s *playbook.Step, g *group, unlock 
 		r.finishAll(s, g.hosts, HostStepResult{State: StateFailed, Command: g.display, Reason: err.Error()})
 		return
 	}
-	var err error
+	hosts := g.hosts
+	lost := map[string]string{} // host id -> task id of a get whose response was lost
+	type sentGet struct {
+		reqID   string
+		results map[string]rtr.HostResult
+		hosts   []*hostState
+	}
+	var sent []sentGet
+	for send := 1; len(hosts) > 0; send++ {
+		sentAt := time.Now()
+		reqID, results, err := r.sendGet(ctx, s, g, hosts)
+		if err == nil {
+			sent = append(sent, sentGet{reqID, results, hosts})
+			break
+		}
+		if !errors.Is(err, rtr.ErrOutcomeUnknown) || ctx.Err() != nil {
+			r.finishAll(s, hosts, requestFailure(s, g.display, err, started))
+			break
+		}
+		// As for commands: the session logs tell which hosts received the
+		// get. Their files are found by task id in the session file list.
+		ran, missing, logErr := r.reconcile(ctx, hosts, func(l rtr.SessionLog) bool {
+			return l.BaseCommand == "get" && strings.Contains(l.CommandString, g.text)
+		}, sentAt)
+		if logErr != nil {
+			res := requestFailure(s, g.display, err, started)
+			res.Reason += "; the session logs could not be read: " + logErr.Error()
+			r.finishAll(s, hosts, res)
+			break
+		}
+		maps.Copy(lost, ran)
+		if send == maxCommandSends && len(missing) > 0 {
+			r.finishAll(s, missing, HostStepResult{State: StateFailed, Command: g.display, StartedAt: started,
+				Reason: fmt.Sprintf("not sent: the request failed %d times and the session logs show no get: %v", send, err)})
+			break
+		}
+		hosts = missing
+	}
+	unlock()
+	for _, b := range sent {
+		r.collectUploads(ctx, s, g, b.reqID, b.results, b.hosts, deadline, started)
+	}
+	for _, h := range g.hosts {
+		if taskID, ok := lost[h.ID]; ok {
+			res := HostStepResult{Command: g.display, SessionID: h.sessionID, StartedAt: started, TaskID: taskID}
+			r.finish(s, h, r.awaitSessionFile(ctx, s, g, h, taskID, deadline, res))
+		}
+	}
+}
+
+// sendGet sends one batch get to hosts.
+func (r *runner) sendGet(ctx context.Context, s *playbook.Step, g *group, hosts []*hostState) (
+	string, map[string]rtr.HostResult, error) {
 	timeout := r.requestTimeout(s)
-	req := rtr.BatchGetRequest{BatchID: g.batch.id, FilePath: g.text, OptionalHosts: hostIDs(g.hosts),
+	req := rtr.BatchGetRequest{BatchID: g.batch.id, FilePath: g.text, OptionalHosts: hostIDs(hosts),
 		Timeout: timeout, HostTimeout: hostTimeout(timeout)}
 	var reqID string
 	var results map[string]rtr.HostResult
-	slotErr := r.withRequestSlot(ctx, func() { reqID, results, err = r.opts.API.BatchGet(ctx, req) })
-	if slotErr != nil {
+	var err error
+	if slotErr := r.withRequestSlot(ctx, func() { reqID, results, err = r.opts.API.BatchGet(ctx, req) }); slotErr != nil {
 		err = slotErr
 	}
-	unlock()
 	r.emit(RequestSent{Time: r.opts.Now().UTC(), Step: s.Addr(), Operation: "batch-get", BatchID: g.batch.id,
-		RequestID: reqID, Command: g.display, Hosts: len(g.hosts), Err: r.pb.RedactWith(errText(err), g.secrets)})
-	if err != nil {
-		r.finishAll(s, g.hosts, requestFailure(s, g.display, err, started))
-		return
-	}
+		RequestID: reqID, Command: g.display, Hosts: len(hosts), Err: r.pb.RedactWith(errText(err), g.secrets)})
+	return reqID, results, err
+}
+
+// collectUploads reads the per-host results of one batch get and waits for
+// the uploads of the hosts that found the file.
+func (r *runner) collectUploads(ctx context.Context, s *playbook.Step, g *group, reqID string,
+	results map[string]rtr.HostResult, hosts []*hostState, deadline time.Time, started string) {
 	waiting := map[string]*hostState{}
-	for _, h := range g.hosts {
+	for _, h := range hosts {
 		res := HostStepResult{Command: g.display, SessionID: h.sessionID, StartedAt: started}
 		hr, ok := results[h.ID]
 		if !ok {
@@ -69,6 +128,31 @@ func (r *runner) runGet(ctx context.Context, s *playbook.Step, g *group, unlock 
 		r.finish(s, h, res)
 	}
 	r.awaitUploads(ctx, s, g, reqID, waiting, deadline, started)
+}
+
+// awaitSessionFile waits until the session's file list shows the upload of
+// task taskID as complete, then downloads it.
+func (r *runner) awaitSessionFile(ctx context.Context, s *playbook.Step, g *group, h *hostState, taskID string,
+	deadline time.Time, res HostStepResult) HostStepResult {
+	for attempt := 0; time.Now().Before(deadline) && sleepCtx(ctx, r.backoff(attempt)); attempt++ {
+		files, err := r.opts.API.SessionFiles(ctx, h.sessionID)
+		if err != nil {
+			r.opts.Logger.Warn("session files", "step", s.Addr(), "host", h.ID, "err", err)
+			continue
+		}
+		for _, f := range files {
+			if f.CloudRequestID == taskID && f.Complete {
+				file := rtr.File{CloudRequestID: f.CloudRequestID, SessionID: f.SessionID, Name: f.Name,
+					SHA256: f.SHA256, Size: f.Size}
+				return r.download(ctx, s, h, "", g, file, res)
+			}
+		}
+	}
+	res.State, res.Reason = StateFailed, fmt.Sprintf("upload did not finish within %s", s.Timeout)
+	if ctx.Err() != nil {
+		res.State, res.Reason = StateUnknown, "run aborted while the file was uploading"
+	}
+	return res
 }
 
 func (r *runner) awaitUploads(ctx context.Context, s *playbook.Step, g *group, reqID string,
@@ -115,9 +199,17 @@ func (r *runner) download(ctx context.Context, s *playbook.Step, h *hostState, r
 		archiveSum, reason string
 		size               int64
 	)
-	err := r.withRequestSlot(ctx, func() { archiveSum, size, reason = r.fetchArchive(ctx, f, name, abs) })
-	if err != nil {
-		reason = err.Error()
+	// A download is a GET and safe to repeat; a broken transfer leaves no
+	// partial file, so each attempt starts clean.
+	for attempt := 1; attempt <= maxDownloadAttempts; attempt++ {
+		err := r.withRequestSlot(ctx, func() { archiveSum, size, reason = r.fetchArchive(ctx, f, name, abs) })
+		if err != nil {
+			reason = err.Error()
+		}
+		if reason == "" || ctx.Err() != nil || !sleepCtx(ctx, r.backoff(attempt)) {
+			break
+		}
+		r.opts.Logger.Warn("download failed; retrying", "step", s.Addr(), "host", h.ID, "attempt", attempt, "reason", reason)
 	}
 	if reason != "" {
 		res.State, res.Reason = StateFailed, reason

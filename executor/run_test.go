@@ -419,3 +419,49 @@ contain "isolate" {
 		t.Errorf("WIN-DC-01 containment = %q, want contained", got)
 	}
 }
+
+// TestRunUnderFaults runs the containment playbook while the emulator
+// answers 429, 503 and dropped connections at random (with a fixed seed)
+// and tokens expire every few seconds. Every host must still get every
+// result, and no command may reach a host twice.
+func TestRunUnderFaults(t *testing.T) {
+	faults, err := sim.ParseFaults("429:0.2,503:0.1,drop:0.05,seed:11")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, "outbreak", sim.Options{Faults: faults, TokenTTL: 3 * time.Second})
+	src, err := os.ReadFile("../examples/playbooks/containment.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, _ := h.run(t, string(src), Options{RefreshInterval: time.Second})
+	for _, hr := range rep.Hosts {
+		for addr, res := range hr.Steps {
+			if res.State != StateSucceeded {
+				t.Errorf("%s %s = %s (%s), want succeeded despite the faults", hr.Hostname, addr, res.State, res.Reason)
+			}
+		}
+	}
+	if rep.ExitCode != 0 {
+		t.Errorf("exit %d, want 0", rep.ExitCode)
+	}
+	seen := map[string]int{}
+	for _, rec := range h.srv.Commands() {
+		seen[rec.AID+" "+rec.CommandString]++
+	}
+	for key, n := range seen {
+		if n > 1 {
+			t.Errorf("command reached a host %d times: %s", n, key)
+		}
+	}
+	faulted := 0
+	for _, req := range h.srv.Requests() {
+		if req.Fault != "" {
+			faulted++
+		}
+	}
+	if faulted < 5 {
+		t.Errorf("only %d requests were faulted; the test needs the faults to bite", faulted)
+	}
+	t.Logf("%d of %d requests faulted", faulted, len(h.srv.Requests()))
+}

@@ -1,0 +1,147 @@
+package rtr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+const pathSessionEntities = "/real-time-response/entities/sessions/GET/v1"
+
+// sessionEntitiesChunk bounds the session ids in one request. The API
+// reference gives no maximum; 100 is an estimate in line with other
+// entity calls.
+const sessionEntitiesChunk = 100
+
+// SessionLog is one command that a host's session received, as Falcon
+// records it.
+type SessionLog struct {
+	// SessionID is the session the command ran in.
+	SessionID string
+	// BaseCommand and CommandString are the command as sent.
+	BaseCommand   string
+	CommandString string
+	// CloudRequestID is the command's request id, which CommandStatus
+	// takes (the task id of a batch command).
+	CloudRequestID string
+	// CreatedAt is when Falcon recorded the command.
+	CreatedAt time.Time
+}
+
+// SessionLogs returns the commands each session received, keyed by
+// session id, from the session records (POST entities/sessions/GET/v1).
+// Falcon returns only the caller's own sessions. A caller uses it to learn
+// whether a command whose request failed midway reached a host, before
+// deciding to send it again.
+func (c *Client) SessionLogs(ctx context.Context, sessionIDs []string) (map[string][]SessionLog, error) {
+	if len(sessionIDs) == 0 {
+		return nil, errors.New("session logs: no session ids")
+	}
+	out := make(map[string][]SessionLog, len(sessionIDs))
+	for start := 0; start < len(sessionIDs); start += sessionEntitiesChunk {
+		chunk := sessionIDs[start:min(start+sessionEntitiesChunk, len(sessionIDs))]
+		if err := c.sessionLogsChunk(ctx, chunk, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+type wireSessionLog struct {
+	SessionID      string `json:"session_id"`
+	BaseCommand    string `json:"base_command"`
+	CommandString  string `json:"command_string"`
+	CloudRequestID string `json:"cloud_request_id"`
+	CreatedAt      string `json:"created_at"`
+}
+
+func (c *Client) sessionLogsChunk(ctx context.Context, ids []string, out map[string][]SessionLog) error {
+	body := struct {
+		IDs []string `json:"ids"`
+	}{ids}
+	r := &request{
+		method: http.MethodPost, path: pathSessionEntities, body: body,
+		// Unknown ids come back as per-id 404 errors next to the found
+		// sessions, and as a 404 when none is found.
+		ok: []int{http.StatusOK, http.StatusNotFound}, repeatable: true,
+	}
+	var resp struct {
+		envelope
+		Resources []struct {
+			ID   string           `json:"id"`
+			Logs []wireSessionLog `json:"logs"`
+		} `json:"resources"`
+	}
+	if _, err := c.call(ctx, r, &resp); err != nil {
+		return fmt.Errorf("session logs: %w", err)
+	}
+	for _, s := range resp.Resources {
+		logs := make([]SessionLog, 0, len(s.Logs))
+		for _, l := range s.Logs {
+			created, err := time.Parse(time.RFC3339Nano, l.CreatedAt)
+			if err != nil {
+				return fmt.Errorf("session logs: session %s: invalid created_at %q: %w", s.ID, l.CreatedAt, err)
+			}
+			logs = append(logs, SessionLog{SessionID: s.ID, BaseCommand: l.BaseCommand, CommandString: l.CommandString,
+				CloudRequestID: l.CloudRequestID, CreatedAt: created})
+		}
+		out[s.ID] = logs
+	}
+	return nil
+}
+
+const pathSessionFilesV2 = "/real-time-response/entities/file/v2"
+
+// SessionFile is one file that a get uploaded from a host's session, as
+// the session's file list (v2) shows it.
+type SessionFile struct {
+	// ID is the file's id in the session.
+	ID string
+	// CloudRequestID is the task id of the get that uploaded it.
+	CloudRequestID string
+	// SessionID is the session the get ran in.
+	SessionID string
+	// Name is the path on the host, often as an NT device path.
+	Name string
+	// SHA256 is Falcon's hash of the file, which DownloadFile takes.
+	SHA256 string
+	// Size is the file's size in bytes.
+	Size int64
+	// Complete is true once the upload has finished.
+	Complete bool
+}
+
+// SessionFiles lists the files that gets uploaded in one session (GET
+// entities/file/v2). A caller uses it to find a file whose batch get
+// response was lost, by its cloud request id.
+func (c *Client) SessionFiles(ctx context.Context, sessionID string) ([]SessionFile, error) {
+	if sessionID == "" {
+		return nil, errors.New("session files: empty session id")
+	}
+	q := url.Values{"session_id": {sessionID}}
+	r := &request{method: http.MethodGet, path: pathSessionFilesV2, query: q, ok: []int{http.StatusOK}, repeatable: true}
+	var resp struct {
+		envelope
+		Resources []struct {
+			ID             string `json:"id"`
+			CloudRequestID string `json:"cloud_request_id"`
+			SessionID      string `json:"session_id"`
+			Name           string `json:"name"`
+			SHA256         string `json:"sha256"`
+			Size           int64  `json:"size"`
+			Complete       bool   `json:"complete"`
+		} `json:"resources"`
+	}
+	if _, err := c.call(ctx, r, &resp); err != nil {
+		return nil, fmt.Errorf("session files of %s: %w", sessionID, err)
+	}
+	files := make([]SessionFile, 0, len(resp.Resources))
+	for _, f := range resp.Resources {
+		files = append(files, SessionFile{ID: f.ID, CloudRequestID: f.CloudRequestID, SessionID: f.SessionID,
+			Name: f.Name, SHA256: f.SHA256, Size: f.Size, Complete: f.Complete})
+	}
+	return files, nil
+}
