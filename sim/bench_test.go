@@ -62,7 +62,7 @@ func benchServer(b *testing.B, f *fleet.Fleet) (*Server, *benchClient) {
 		b.Fatalf("Start: %v", err)
 	}
 	b.Cleanup(func() { srv.Close() })
-	// Lift the rate limit, which would otherwise answer 429 after 6,000
+	// Lift the rate limit, which would otherwise return 429 after 6,000
 	// requests in a minute and measure the limiter instead of the calls.
 	srv.limiter = newRateWindow(1<<30, time.Minute)
 	c := &benchClient{b: b, srv: srv, http: loopback.Client(&tls.Config{RootCAs: srv.CertPool()})}

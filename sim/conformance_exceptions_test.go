@@ -64,16 +64,16 @@ var undocumentedStatus = map[string]map[int]statusException{
 
 // injectedGatewayError allows the gateway errors that -faults injects into
 // any call, as HTML pages (see otherMediaTypes). The reference lists only
-// 500, but a gateway in front of the API can answer 502, 503 or 504 to any
-// request.
+// 500, but a gateway in front of the API can return 502, 503 or 504 for
+// any request.
 var injectedGatewayError = statusException{reason: "fault injection sends the 502, 503 and 504 " +
-	"that a gateway in front of the API can answer to any request"}
+	"that a gateway in front of the API can return for any request"}
 
 var statusCheckExceptions = map[int]statusException{
 	http.StatusBadRequest: {schema: "domain.APIError", reason: "captured responses show 400 " +
 		"\"cloud_request_id must be a uuid string\" for a malformed id"},
-	http.StatusNotFound: {schema: "domain.APIError", reason: "the emulator's answer to an unknown " +
-		"task or to a task of another tier; the live API's answer is not documented"},
+	http.StatusNotFound: {schema: "domain.APIError", reason: "the emulator's response to an unknown " +
+		"task or to a task of another tier; the live API's response is not documented"},
 }
 
 // findStatusException returns the exception for an operation's status,

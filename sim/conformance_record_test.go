@@ -61,7 +61,7 @@ func mediaType(contentType string) string {
 }
 
 // responseRecorder keeps every response that one emulator sends. It wraps
-// the emulator's whole handler, so it sees the headers and status that
+// the emulator's whole handler, so it records the headers and status that
 // reach the client, after every middleware.
 type responseRecorder struct {
 	mu      sync.Mutex

@@ -397,15 +397,11 @@ func (a *apiReference) checkBody(rec responseRecord, op *referenceOperation, wan
 		return []string{fmt.Sprintf("the JSON body has %d bytes, more than the %d that the recorder keeps; "+
 			"make the test's response smaller", rec.bodyLen, maxRecordedJSON)}, nil
 	}
-	var data any
-	dec := json.NewDecoder(bytes.NewReader(rec.body))
-	dec.UseNumber()
-	if err := dec.Decode(&data); err != nil {
-		return []string{"the body is not valid JSON: " + err.Error()}, nil
+	data, problem := decodeJSONBody(rec.body)
+	if problem != "" {
+		return []string{problem}, nil
 	}
-	if dec.More() {
-		return []string{"the body has data after its JSON value"}, nil
-	}
+
 	a.mu.Lock()
 	res := validate.NewSchemaValidator(want.schema, a.doc, "", strfmt.Default).Validate(data)
 	a.mu.Unlock()
@@ -421,6 +417,21 @@ func (a *apiReference) checkBody(rec responseRecord, op *referenceOperation, wan
 		}
 	}
 	return problems, used
+}
+
+// decodeJSONBody decodes one JSON value, keeping numbers exact, or returns
+// what is wrong with the body.
+func decodeJSONBody(body []byte) (any, string) {
+	var data any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&data); err != nil {
+		return nil, "the body is not valid JSON: " + err.Error()
+	}
+	if dec.More() {
+		return nil, "the body has data after its JSON value"
+	}
+	return data, ""
 }
 
 // hasNullProperty reports whether any object inside data has the property

@@ -64,7 +64,7 @@ func checkRecorded(t *testing.T, records []responseRecord) {
 			if reported > maxReportedProblems {
 				continue
 			}
-			t.Errorf("conformance: %s answered %d: %s", rec.target(), rec.status, problem)
+			t.Errorf("conformance: %s returned %d: %s", rec.target(), rec.status, problem)
 		}
 	}
 	if reported > maxReportedProblems {

@@ -179,8 +179,8 @@ func TestGofalconBatchInitNoHost(t *testing.T) {
 				HostIds: g.aids("WIN-HR-02", "WIN-DC-01"), QueueOffline: &queue,
 			},
 		})
-		// gofalcon v0.20.0 knows no 404 for this call, so it returns its
-		// generic API error with the status.
+		// gofalcon v0.20.0 documents no 404 for this call, so it returns
+		// its generic API error with the status.
 		if got := gofalconStatus(err); got != 404 {
 			t.Errorf("BatchInitSessions with no reachable host (queue_offline %t): status %d (error %v), want 404",
 				queue, got, err)

@@ -298,8 +298,8 @@ func TestGofalconOnlineState(t *testing.T) {
 }
 
 // TestGofalconHostIDLimits sends more ids than the Hosts API GET calls
-// accept: past the call's cap the answer is a JSON 400, and past 500 ids an
-// HTML page. gofalcon v0.20.0 reports both as errors.
+// accept: past the call's cap the response is a JSON 400, and past 500 ids
+// an HTML page. gofalcon v0.20.0 reports both as errors.
 func TestGofalconHostIDLimits(t *testing.T) {
 	srv := startServer(t, "demo", Options{})
 	api, ctx := newGofalcon(t, srv)
