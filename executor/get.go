@@ -26,10 +26,10 @@ const maxDownloadAttempts = 3
 // maxExtractSize bounds the content checked inside one archive.
 const maxExtractSize = 16 << 30
 
-// runGet sends one batch get for the group, releases the hosts' sessions
-// (the upload goes on without them), polls the get status until every
-// host's file is listed or the step's deadline passes, and downloads each
-// file into the run directory.
+// runGet sends one batch get for the group and then releases the hosts'
+// sessions, because the upload goes on without them. It then waits for
+// each host's file until the step's deadline and downloads it into the run
+// directory. A get whose response was lost is reconciled as commands are.
 func (r *runner) runGet(ctx context.Context, s *playbook.Step, g *group, unlock func()) {
 	started := r.opts.Now().UTC().Format(time.RFC3339Nano)
 	deadline := time.Now().Add(s.Timeout)
