@@ -35,6 +35,9 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 			"client_id and client_secret are required, as form fields or HTTP Basic")
 		return
 	}
+	if s.rejectForeignClient(w, r, id) {
+		return
+	}
 	if !s.credentialsMatch(id, secret) {
 		s.log.Info("token request rejected: wrong client id or secret")
 		s.writeError(w, r, http.StatusForbidden, poweredByGateway, "access denied, authorization failed")

@@ -64,6 +64,9 @@ func applyTestOptions(opts *Options) error {
 	if err := opts.Faults.validate(); err != nil {
 		return fmt.Errorf("sim: faults: %w", err)
 	}
+	if err := applyBatchHostLimit(opts); err != nil {
+		return err
+	}
 	return applyTimeScale(opts)
 }
 

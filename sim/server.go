@@ -96,6 +96,13 @@ type Options struct {
 	// AllowNonLoopback lets Listen name an address that is not loopback.
 	// Without it New rejects such an address.
 	AllowNonLoopback bool
+	// BatchHostLimit is the maximum number of host_ids in one batch init,
+	// default 10,000. A request with more gets 400.
+	BatchHostLimit int
+	// ForeignClientIDs are API client ids of tenants in a cloud that this
+	// emulator does not serve, such as GovCloud. Their token requests get
+	// 400, as us-1 rejects GovCloud credentials during autodiscovery.
+	ForeignClientIDs []string
 }
 
 // Server is a Falcon API emulator. Its methods are safe for concurrent

@@ -9,8 +9,9 @@ import (
 	"github.com/rtrplay/rtrplay/sim/fleet"
 )
 
-// maxBatchHosts is the most host_ids one batch init accepts, from the API
-// reference's description of batch-init-session.
+// maxBatchHosts is the default of Options.BatchHostLimit, the maximum
+// number of host_ids in one batch init, from the API reference's
+// description of batch-init-session.
 const maxBatchHosts = 10000
 
 // Per-host errors of the RTR batch calls, with the codes and messages that
@@ -131,10 +132,10 @@ func (s *Server) handleBatchInit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ids := dedupe(req.HostIDs)
-	if len(ids) == 0 || len(ids) > maxBatchHosts {
+	if len(ids) == 0 || len(ids) > s.opts.BatchHostLimit {
 		s.writeError(w, r, http.StatusBadRequest, poweredByRTR, fmt.Sprintf(
 			"Invalid number of hosts in request: %d. Must be an integer greater than 0 and less than or equal to %d",
-			len(ids), maxBatchHosts))
+			len(ids), s.opts.BatchHostLimit))
 		return
 	}
 	existing, ok := s.lookupBatch(r.Context(), req.ExistingBatchID)
