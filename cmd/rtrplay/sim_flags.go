@@ -32,6 +32,8 @@ type simFlags struct {
 	rateLimit                   int
 	childCIDs                   stringsFlag
 	nullState                   string
+	batchHostLimit              int
+	foreignClientIDs            string
 }
 
 // define registers the flags on fs.
@@ -63,6 +65,9 @@ func (f *simFlags) define(fs *flag.FlagSet) {
 	fs.StringVar(&f.nullState, "null-state", "", "comma list of hostnames whose online state is reported as null")
 	fs.StringVar(&f.idLimits, "id-limits", "",
 		"ids per Hosts API request, such as details-get=100,details-post=5000,online-state=100,actions=100,html-above=500")
+	fs.IntVar(&f.batchHostLimit, "batch-host-limit", 10000, "most hosts one batch init accepts")
+	fs.StringVar(&f.foreignClientIDs, "foreign-client-id", "",
+		"comma list of client ids whose token requests get 400 invalid client, as GovCloud credentials do at us-1")
 	fs.StringVar(&f.stateDir, "state-dir", "", "directory for the CA certificate (default: a new temporary directory)")
 }
 
@@ -93,6 +98,9 @@ func (f *simFlags) options(set map[string]bool) (sim.Options, error) {
 	if err != nil {
 		return sim.Options{}, err
 	}
+	if f.batchHostLimit < 1 {
+		return sim.Options{}, fmt.Errorf("-batch-host-limit %d is invalid; use 1 or more hosts", f.batchHostLimit)
+	}
 	if f.rateLimit < 1 {
 		return sim.Options{}, fmt.Errorf("-rate-limit %d is invalid; use a number of requests per minute of 1 or more", f.rateLimit)
 	}
@@ -103,6 +111,7 @@ func (f *simFlags) options(set map[string]bool) (sim.Options, error) {
 		ContainDelay: f.containDelay, QueueTTL: f.queueTTL, TimeScale: f.timeScale,
 		Faults: faults, RateLimit: f.rateLimit, Region: f.region, ChildCIDs: children,
 		NullStateHosts: splitList(f.nullState), IDLimits: limits, StateDir: f.stateDir,
+		BatchHostLimit: f.batchHostLimit, ForeignClientIDs: splitList(f.foreignClientIDs),
 	}, nil
 }
 
