@@ -114,6 +114,27 @@ type Limits struct {
 	// (at most 10,000). BatchInit rejects more rather than splitting,
 	// because each batch has its own id.
 	BatchInitHosts int
+	// OnlineState is the number of ids per GET
+	// /devices/entities/online-state/v1 (at most 100).
+	OnlineState int
+	// CombinedDevicesPage is the page size of GET
+	// /devices/combined/devices/v1 (1 to 10,000).
+	CombinedDevicesPage int
+	// SessionQueryPage is the page size of the session id query and of
+	// the RTR audit (1 to 1000).
+	SessionQueryPage int
+	// SessionDetails is the number of session ids per POST
+	// entities/sessions/GET/v1 and queued-sessions/GET/v1.
+	SessionDetails int
+	// LibraryQueryPage is the page size of the put-file and script id
+	// queries.
+	LibraryQueryPage int
+	// LibraryDetails is the number of ids per GET of put-file, script and
+	// Falcon script records.
+	LibraryDetails int
+	// FalconScriptPage is the page size of the Falcon script id query (1
+	// to 100).
+	FalconScriptPage int
 }
 
 // DefaultLimits holds the limits that the API reference documents.
@@ -124,6 +145,20 @@ var DefaultLimits = Limits{
 	// guess on the safe side, matching other Falcon entity actions.
 	DeviceActions:  100,
 	BatchInitHosts: 10000,
+	// Users report 400 "request must contain between 0 and 100 ids" past
+	// 100 online-state ids.
+	OnlineState:         100,
+	CombinedDevicesPage: 5000,
+	// The audit's page of 1 to 1000 is documented; the session id query
+	// is taken to have the same bounds.
+	SessionQueryPage: 1000,
+	// NOTE: the reference gives no maximum for the session, queued
+	// session and library record calls, nor for the library id queries;
+	// these values are estimates on the safe side.
+	SessionDetails:   100,
+	LibraryQueryPage: 1000,
+	LibraryDetails:   100,
+	FalconScriptPage: 100,
 }
 
 func (l Limits) withDefaults() Limits {
@@ -138,6 +173,14 @@ func (l Limits) withDefaults() Limits {
 		DeviceDetails:   pick(l.DeviceDetails, DefaultLimits.DeviceDetails),
 		DeviceActions:   pick(l.DeviceActions, DefaultLimits.DeviceActions),
 		BatchInitHosts:  pick(l.BatchInitHosts, DefaultLimits.BatchInitHosts),
+
+		OnlineState:         pick(l.OnlineState, DefaultLimits.OnlineState),
+		CombinedDevicesPage: pick(l.CombinedDevicesPage, DefaultLimits.CombinedDevicesPage),
+		SessionQueryPage:    pick(l.SessionQueryPage, DefaultLimits.SessionQueryPage),
+		SessionDetails:      pick(l.SessionDetails, DefaultLimits.SessionDetails),
+		LibraryQueryPage:    pick(l.LibraryQueryPage, DefaultLimits.LibraryQueryPage),
+		LibraryDetails:      pick(l.LibraryDetails, DefaultLimits.LibraryDetails),
+		FalconScriptPage:    pick(l.FalconScriptPage, DefaultLimits.FalconScriptPage),
 	}
 }
 

@@ -53,12 +53,30 @@ type request struct {
 	// headers arrive: the body may take any time, as long as no read
 	// waits longer than this. Used for file downloads.
 	idleTimeout time.Duration
+	// upload, when set, is sent instead of a JSON body. It is produced
+	// afresh for each attempt, so that a large file is never held in
+	// memory and a retry sends it whole.
+	upload *uploadBody
+	// accept replaces the Accept header's application/json.
+	accept string
+}
+
+// uploadBody is a request body that can be produced again for each
+// attempt.
+type uploadBody struct {
+	contentType string
+	// length is the exact body size in bytes, sent as Content-Length.
+	length int64
+	open   func() io.ReadCloser
 }
 
 func (r *request) deadline() time.Duration {
 	wait := r.serverTimeout
 	if wait == 0 {
 		wait = defaultServerTimeout
+	}
+	if r.upload != nil {
+		wait += uploadTime(r.upload.length)
 	}
 	return wait + deadlineMargin
 }
@@ -226,8 +244,14 @@ func (c *Client) newHTTPRequest(ctx context.Context, r *request, payload []byte,
 		return nil, fmt.Errorf("%s %s: build request: %w", r.method, r.path, err)
 	}
 	req.Header.Set("Accept", "application/json")
+	if r.accept != "" {
+		req.Header.Set("Accept", r.accept)
+	}
 	if payload != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if r.upload != nil {
+		setUpload(req, r.upload)
 	}
 	tok.SetAuthHeader(req)
 	return req, nil

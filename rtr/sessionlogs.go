@@ -29,6 +29,11 @@ type SessionLog struct {
 	CloudRequestID string
 	// CreatedAt is when Falcon recorded the command.
 	CreatedAt time.Time
+	// ID is the log entry's number (id).
+	ID int64
+	// CurrentDirectory is the session's working directory as the entry
+	// records it (current_directory).
+	CurrentDirectory string
 }
 
 // SessionLogs returns the commands each session received, keyed by
@@ -56,6 +61,8 @@ type wireSessionLog struct {
 	CommandString  string `json:"command_string"`
 	CloudRequestID string `json:"cloud_request_id"`
 	CreatedAt      string `json:"created_at"`
+	ID             int64  `json:"id"`
+	CurrentDir     string `json:"current_directory"`
 }
 
 func (c *Client) sessionLogsChunk(ctx context.Context, ids []string, out map[string][]SessionLog) error {
@@ -86,7 +93,8 @@ func (c *Client) sessionLogsChunk(ctx context.Context, ids []string, out map[str
 				return fmt.Errorf("session logs: session %s: invalid created_at %q: %w", s.ID, l.CreatedAt, err)
 			}
 			logs = append(logs, SessionLog{SessionID: s.ID, BaseCommand: l.BaseCommand, CommandString: l.CommandString,
-				CloudRequestID: l.CloudRequestID, CreatedAt: created})
+				CloudRequestID: l.CloudRequestID, CreatedAt: created,
+				ID: l.ID, CurrentDirectory: l.CurrentDir})
 		}
 		out[s.ID] = logs
 	}
