@@ -174,7 +174,7 @@ func unusedExceptions() []string {
 }
 
 // printOperationTally prints how many responses of each status every
-// operation of the reference sent, and how many were 2xx answers to
+// operation of the reference sent, and how many were 2xx responses to
 // gofalcon, so that a verbose run shows what the tests leave unexercised.
 func printOperationTally() {
 	ref, err := conformanceReference()
