@@ -113,13 +113,13 @@ type DateRangeSpec struct {
 	To string `json:"to"`
 }
 
-// RangeSpec is one range of a range aggregation (msa.RangeSpec). A nil
-// end leaves the range open on that side; one end must be set.
+// RangeSpec is one range of a range aggregation (msa.RangeSpec). The
+// reference marks both ends required, so both are always sent.
 type RangeSpec struct {
 	// From is the start of the range, included.
-	From *float64 `json:"From,omitempty"`
+	From float64 `json:"From"`
 	// To is the end of the range, excluded.
-	To *float64 `json:"To,omitempty"`
+	To float64 `json:"To"`
 }
 
 // ExtendedBounds are the first and last dates of a date histogram
@@ -193,7 +193,7 @@ func (q AggregateQuery) checkMembers() error {
 		return fmt.Errorf("unknown type %q: use terms, date_range, date_histogram, range, "+
 			"cardinality, min, max, avg or sum", q.Type)
 	case strings.TrimSpace(q.Field) == "":
-		return errors.New("no field")
+		return errors.New("missing field: name the session field to aggregate, such as hostname")
 	case q.Size < 0:
 		return fmt.Errorf("negative size %d", q.Size)
 	case q.MinDocCount != nil && *q.MinDocCount < 0:
@@ -211,11 +211,8 @@ func (q AggregateQuery) checkMembers() error {
 		}
 	}
 	for i, r := range q.Ranges {
-		switch {
-		case r.From == nil && r.To == nil:
-			return fmt.Errorf("range %d has neither From nor To", i+1)
-		case r.From != nil && r.To != nil && *r.From > *r.To:
-			return fmt.Errorf("range %d starts at %g, after its end %g", i+1, *r.From, *r.To)
+		if r.From > r.To {
+			return fmt.Errorf("range %d starts at %g, after its end %g", i+1, r.From, r.To)
 		}
 	}
 	return nil
@@ -229,7 +226,8 @@ func checkAggregates(path string, queries []AggregateQuery) error {
 			return err
 		}
 		if names[q.Name] {
-			return fmt.Errorf("aggregation %s/%s: the name is used twice; results are told apart by name",
+			return fmt.Errorf("aggregation %s/%s: the name is used twice; give each sibling "+
+				"its own name, because results are matched by name",
 				path, q.Name)
 		}
 		names[q.Name] = true

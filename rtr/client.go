@@ -153,8 +153,8 @@ var DefaultLimits = Limits{
 	// is taken to have the same bounds.
 	SessionQueryPage: 1000,
 	// NOTE: the reference gives no maximum for the session, queued
-	// session and library record calls, nor for the library id queries;
-	// these values are estimates on the safe side.
+	// session and library record calls, nor for the library id queries.
+	// These values are estimates on the safe side.
 	SessionDetails:   100,
 	LibraryQueryPage: 1000,
 	LibraryDetails:   100,

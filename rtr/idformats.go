@@ -17,24 +17,24 @@ var (
 	objectIDPattern = regexp.MustCompile(`^[0-9a-fA-F]{32}_[0-9a-fA-F]{32}$`)
 )
 
-// idForm is one kind of id with its pattern and its description for error
-// messages.
+// idForm is one kind of id with its pattern and its description, with an
+// article, for error messages.
 type idForm struct {
 	pattern *regexp.Regexp
 	what    string
 }
 
 var (
-	sessionIDForm = idForm{uuidPattern, "session id (a UUID)"}
-	requestIDForm = idForm{uuidPattern, "cloud request id (a UUID)"}
-	objectIDForm  = idForm{objectIDPattern, "object id (32 hex digits, an underscore, 32 hex digits)"}
-	hostIDForm    = idForm{aidPattern, "host id (32 hex digits)"}
+	sessionIDForm = idForm{uuidPattern, "a session id (a UUID)"}
+	requestIDForm = idForm{uuidPattern, "a cloud request id (a UUID)"}
+	objectIDForm  = idForm{objectIDPattern, "an object id (32 hex digits, an underscore, 32 hex digits)"}
+	hostIDForm    = idForm{aidPattern, "a host id (32 hex digits)"}
 )
 
 // check returns an error naming id when it does not have the form.
 func (f idForm) check(field, id string) error {
 	if !f.pattern.MatchString(id) {
-		return fmt.Errorf("%s %q is not a %s", field, id, f.what)
+		return fmt.Errorf("%s %q is not %s", field, id, f.what)
 	}
 	return nil
 }
@@ -49,7 +49,7 @@ func (f idForm) checkAll(field string, ids []string) error {
 	seen := make(map[string]int, len(ids))
 	for i, id := range ids {
 		if !f.pattern.MatchString(id) {
-			return fmt.Errorf("%s[%d]: %q is not a %s", field, i, id, f.what)
+			return fmt.Errorf("%s[%d]: %q is not %s", field, i, id, f.what)
 		}
 		key := strings.ToLower(id)
 		if first, dup := seen[key]; dup {
@@ -62,8 +62,8 @@ func (f idForm) checkAll(field string, ids []string) error {
 
 // checkFileID checks the id of a file in a session's file list: a decimal
 // number for the v1 list, and for v2 a string that the delete call takes
-// whole, so it may not contain a comma (the call deletes one file) or
-// white space.
+// whole. Because the call deletes one file, the id may not contain a comma
+// or white space.
 func checkFileID(id string, v1 bool) error {
 	switch {
 	case id == "":

@@ -34,7 +34,8 @@ const (
 	PlatformMac     Platform = "mac"
 )
 
-// ScriptPermission says who may run a custom script (permission_type).
+// ScriptPermission is the set of users that may run a custom script
+// (permission_type).
 type ScriptPermission string
 
 // The script permissions.

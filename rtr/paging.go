@@ -44,8 +44,8 @@ type PageFunc[T any] func(ctx context.Context, q ListQuery) ([]T, Page, error)
 // AllPages calls fetch for consecutive pages from q.Offset until a page
 // comes back empty or the records reach the total that Falcon reports,
 // and returns every record in order. Records created or deleted while it
-// pages can shift the pages, so a record may be missed or returned twice;
-// sorting on creation time, oldest first, puts new records at the end.
+// pages can shift the pages, so a record may be missed or returned twice.
+// Sorting on creation time, oldest first, puts new records at the end.
 // On an error it returns the records read so far with the error.
 func AllPages[T any](ctx context.Context, q ListQuery, fetch PageFunc[T]) ([]T, error) {
 	var all []T

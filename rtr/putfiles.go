@@ -54,8 +54,8 @@ func (req PutFileRequest) form() (*multipartForm, error) {
 // CreatePutFile uploads a put-file through the v2 call and returns its
 // record. A name that is taken gets an *APIError. The upload is not sent
 // again after a failure that leaves its outcome unknown (the error wraps
-// ErrOutcomeUnknown): QueryPutFileIDs with the filter name:'<name>' tells
-// whether it arrived.
+// ErrOutcomeUnknown), and QueryPutFileIDs with the filter name:'<name>'
+// shows whether the put-file was created.
 func (c *Client) CreatePutFile(ctx context.Context, req PutFileRequest) (LibraryFile, error) {
 	f, err := c.createPutFile(ctx, pathPutFilesV2, req, true)
 	if err != nil {
@@ -126,8 +126,8 @@ func (c *Client) QueryPutFileIDs(ctx context.Context, q ListQuery) ([]string, Pa
 
 // PutFileContents streams the bytes of the put-file id to dst, with
 // constant memory, and returns their length and hex SHA-256, which the
-// caller compares with the record's SHA256. It asks for the raw bytes,
-// and also reads the JSON array of byte values that the reference
+// caller compares with the record's SHA256. It requests the raw bytes,
+// and also decodes the JSON array of byte values that the reference
 // documents for this call.
 func (c *Client) PutFileContents(ctx context.Context, id string, dst io.Writer) (int64, string, error) {
 	if err := objectIDForm.check("id", id); err != nil {

@@ -25,7 +25,7 @@ type ScriptRequest struct {
 	// CommentsForAuditLog is stored in the audit log, at most 4096
 	// characters. It is always sent, empty included.
 	CommentsForAuditLog string
-	// PermissionType says who may run the script. Required.
+	// PermissionType sets who may run the script. Required.
 	PermissionType ScriptPermission
 	// Platforms are the platforms the script runs on, one platform field
 	// each. Nil leaves Falcon's default, windows; an empty list is
@@ -162,8 +162,8 @@ func (u ScriptUpdate) form() (*multipartForm, error) {
 // CreateScript creates a custom script through the v2 call and returns its
 // record. A name that is taken gets an *APIError. The request is not sent
 // again after a failure that leaves its outcome unknown (the error wraps
-// ErrOutcomeUnknown): QueryScriptIDs with the filter name:'<name>' tells
-// whether it arrived.
+// ErrOutcomeUnknown), and QueryScriptIDs with the filter name:'<name>'
+// shows whether the script was created.
 func (c *Client) CreateScript(ctx context.Context, req ScriptRequest) (LibraryFile, error) {
 	f, err := c.createScript(ctx, pathScriptsV2, req, true)
 	if err != nil {

@@ -197,8 +197,8 @@ func (c *Client) sessionInitCall(ctx context.Context, r *request, hostID string)
 // not: the result holds the errors and the error is nil. Anything else is
 // an *APIError.
 // NOTE: the reference does not give the HTTP status of per-host failures
-// of single-host calls; the emulator sends 400 with the RTR code in
-// errors, and any status whose errors all have RTR codes is read so.
+// of single-host calls. The emulator sends 400 with the RTR code in
+// errors, so any status whose errors all have RTR codes is read as one.
 func singleHostFailure(r *request, resp *http.Response, env envelope, hostID string) (HostResult, error) {
 	if len(env.Errors) == 0 {
 		return HostResult{}, fmt.Errorf("%s %s: HTTP %d without a result or an error (trace id %s)",
@@ -231,7 +231,7 @@ type ExecuteRequest struct {
 }
 
 // Execute sends a command to one host through tier's single-host endpoint.
-// Falcon answers at once: the result has the TaskID (cloud_request_id) to
+// Falcon responds at once: the result has the TaskID (cloud_request_id) to
 // poll with CommandStatus of the same tier, which returns the output, and
 // OfflineQueued (queued_command_offline) for a command queued for an
 // offline host. A command that the host rejects (40007 for the wrong tier,
@@ -246,6 +246,7 @@ func (c *Client) Execute(ctx context.Context, tier Tier, req ExecuteRequest) (Ho
 	if err := req.check(); err != nil {
 		return HostResult{}, fmt.Errorf("execute %q: %w", req.BaseCommand, err)
 	}
+
 	body := struct {
 		BaseCommand   string `json:"base_command"`
 		CommandString string `json:"command_string"`
@@ -265,6 +266,7 @@ func (c *Client) Execute(ctx context.Context, tier Tier, req ExecuteRequest) (Ho
 	if err != nil {
 		return HostResult{}, err
 	}
+
 	if resp.StatusCode != http.StatusCreated || len(out.Resources) == 0 {
 		host, err := singleHostFailure(r, resp, out.envelope, req.HostID)
 		if err == nil {
