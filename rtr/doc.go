@@ -1,9 +1,11 @@
 // Package rtr is rtrplay's client for the CrowdStrike Falcon API: the one
 // place where rtrplay talks to Falcon. It covers OAuth2 (client
 // credentials, MSSP member CIDs, cloud selection and region discovery),
-// the Hosts calls that resolve targets and contain hosts, and Real Time
-// Response batch sessions, commands, file retrieval and the 7-Zip
-// archives that files come back in.
+// the Hosts calls that resolve targets, report online state and contain
+// hosts, and Real Time Response: batch and single-host sessions,
+// commands, file retrieval and the 7-Zip archives that files come back
+// in, offline queues, session listings, the audit and aggregates, and the
+// admin library of put-files and scripts.
 //
 // Every call takes a context and shares one token and one rate-limit wait
 // with the other calls of its Client. Results are typed. Per-host outcomes

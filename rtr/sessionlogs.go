@@ -11,10 +11,6 @@ import (
 
 const pathSessionEntities = "/real-time-response/entities/sessions/GET/v1"
 
-// sessionEntitiesChunk bounds the session ids in one request. The API
-// reference gives no maximum; 100 is an estimate in line with other
-// entity calls.
-const sessionEntitiesChunk = 100
 
 // SessionLog is one command that a host's session received, as Falcon
 // records it.
@@ -37,8 +33,9 @@ type SessionLog struct {
 }
 
 // SessionLogs returns the commands each session received, keyed by
-// session id, from the session records (POST entities/sessions/GET/v1).
-// Falcon returns only the caller's own sessions. A caller uses it to learn
+// session id, from the session records (POST entities/sessions/GET/v1),
+// in chunks of Limits.SessionDetails ids per request. Falcon returns only
+// the caller's own sessions. A caller uses it to learn
 // whether a command whose request failed midway reached a host, before
 // deciding to send it again.
 func (c *Client) SessionLogs(ctx context.Context, sessionIDs []string) (map[string][]SessionLog, error) {
@@ -46,8 +43,7 @@ func (c *Client) SessionLogs(ctx context.Context, sessionIDs []string) (map[stri
 		return nil, errors.New("session logs: no session ids")
 	}
 	out := make(map[string][]SessionLog, len(sessionIDs))
-	for start := 0; start < len(sessionIDs); start += sessionEntitiesChunk {
-		chunk := sessionIDs[start:min(start+sessionEntitiesChunk, len(sessionIDs))]
+	for _, chunk := range chunks(sessionIDs, c.limits.SessionDetails) {
 		if err := c.sessionLogsChunk(ctx, chunk, out); err != nil {
 			return nil, err
 		}
