@@ -11,7 +11,6 @@ import (
 
 const pathSessionEntities = "/real-time-response/entities/sessions/GET/v1"
 
-
 // SessionLog is one command that a host's session received, as Falcon
 // records it.
 type SessionLog struct {
@@ -42,59 +41,15 @@ func (c *Client) SessionLogs(ctx context.Context, sessionIDs []string) (map[stri
 	if len(sessionIDs) == 0 {
 		return nil, errors.New("session logs: no session ids")
 	}
-	out := make(map[string][]SessionLog, len(sessionIDs))
-	for _, chunk := range chunks(sessionIDs, c.limits.SessionDetails) {
-		if err := c.sessionLogsChunk(ctx, chunk, out); err != nil {
-			return nil, err
-		}
+	sessions, err := c.GetSessions(ctx, sessionIDs)
+	if err != nil {
+		return nil, fmt.Errorf("session logs: %w", err)
+	}
+	out := make(map[string][]SessionLog, len(sessions))
+	for _, s := range sessions {
+		out[s.ID] = s.Logs
 	}
 	return out, nil
-}
-
-type wireSessionLog struct {
-	SessionID      string `json:"session_id"`
-	BaseCommand    string `json:"base_command"`
-	CommandString  string `json:"command_string"`
-	CloudRequestID string `json:"cloud_request_id"`
-	CreatedAt      string `json:"created_at"`
-	ID             int64  `json:"id"`
-	CurrentDir     string `json:"current_directory"`
-}
-
-func (c *Client) sessionLogsChunk(ctx context.Context, ids []string, out map[string][]SessionLog) error {
-	body := struct {
-		IDs []string `json:"ids"`
-	}{ids}
-	r := &request{
-		method: http.MethodPost, path: pathSessionEntities, body: body,
-		// Unknown ids come back as per-id 404 errors next to the found
-		// sessions, and as a 404 when none is found.
-		ok: []int{http.StatusOK, http.StatusNotFound}, repeatable: true,
-	}
-	var resp struct {
-		envelope
-		Resources []struct {
-			ID   string           `json:"id"`
-			Logs []wireSessionLog `json:"logs"`
-		} `json:"resources"`
-	}
-	if _, err := c.call(ctx, r, &resp); err != nil {
-		return fmt.Errorf("session logs: %w", err)
-	}
-	for _, s := range resp.Resources {
-		logs := make([]SessionLog, 0, len(s.Logs))
-		for _, l := range s.Logs {
-			created, err := time.Parse(time.RFC3339Nano, l.CreatedAt)
-			if err != nil {
-				return fmt.Errorf("session logs: session %s: invalid created_at %q: %w", s.ID, l.CreatedAt, err)
-			}
-			logs = append(logs, SessionLog{SessionID: s.ID, BaseCommand: l.BaseCommand, CommandString: l.CommandString,
-				CloudRequestID: l.CloudRequestID, CreatedAt: created,
-				ID: l.ID, CurrentDirectory: l.CurrentDir})
-		}
-		out[s.ID] = logs
-	}
-	return nil
 }
 
 const pathSessionFilesV2 = "/real-time-response/entities/file/v2"
