@@ -82,14 +82,14 @@ var commands = map[string]*commandSpec{
 	}},
 
 	// Active responder.
-	"cp":        {tier: ActiveResponder, windows: args(2), posix: args(2), run: runNotSimulated},
+	"cp":        {tier: ActiveResponder, windows: args(2), posix: args(2), run: runCp},
 	"encrypt":   {tier: ActiveResponder, windows: args(2), posix: args(2), run: runNotSimulated},
 	"get":       {tier: ActiveResponder, windows: args(1), posix: args(1), run: runGet},
 	"kill":      {tier: ActiveResponder, windows: args(1), posix: args(1), run: runKill},
 	"map":       {tier: ActiveResponder, windows: args(4), run: runNotSimulated},
 	"memdump":   {tier: ActiveResponder, windows: args(2), run: runNotSimulated},
 	"mkdir":     {tier: ActiveResponder, windows: args(1), posix: shortArgs(1, "p"), run: runMkdir},
-	"mv":        {tier: ActiveResponder, windows: args(2), posix: args(2), run: runNotSimulated},
+	"mv":        {tier: ActiveResponder, windows: args(2), posix: args(2), run: runMv},
 	"restart":   {tier: ActiveResponder, windows: args(0, "Confirm"), posix: args(0, "Confirm"), run: runNotSimulated},
 	"rm":        {tier: ActiveResponder, windows: args(1, "Force"), posix: shortArgs(1, "rRdf"), run: runRm},
 	"runscript": {tier: ActiveResponder, windows: scriptArgs, posix: scriptArgs, run: runRunscript},
