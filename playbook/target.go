@@ -18,7 +18,8 @@ type Target struct {
 	Filter    string
 	HostIDs   []string
 	Hostnames []string
-	// QueueOffline asks Falcon to queue commands for hosts that are offline.
+	// QueueOffline requests that Falcon queue commands for hosts that are
+	// offline.
 	QueueOffline bool
 	// MaxHosts makes the plan fail if the target resolves to more hosts;
 	// 0 means no limit.
@@ -57,7 +58,25 @@ var misplacedFields = map[string]string{
 func (p *Playbook) addTarget(b *hcl.Block) hcl.Diagnostics {
 	diags := checkName("target", b)
 	content, moreDiags := b.Body.Content(targetSchema)
-	for _, d := range moreDiags {
+	suggestMisplaced(moreDiags)
+	diags = append(diags, moreDiags...)
+	t := &Target{Name: b.Labels[0], DeclRange: b.DefRange}
+	if prev, dup := p.targets[t.Name]; dup {
+		return append(diags, duplicate("target", t.Name, prev.DeclRange, b.DefRange))
+	}
+	ctx := p.staticContext()
+	diags = append(diags, t.decodeSelectors(content.Attributes, ctx, b.DefRange)...)
+	diags = append(diags, t.decodeOptions(content.Attributes, ctx)...)
+	p.targets[t.Name] = t
+	p.Targets = append(p.Targets, t)
+	return diags
+}
+
+// suggestMisplaced adds a suggestion to "Unsupported argument" diagnostics
+// for the names in misplacedFields, which are too far from the right name
+// for HCL's own suggestion.
+func suggestMisplaced(diags hcl.Diagnostics) {
+	for _, d := range diags {
 		for wrong, right := range misplacedFields {
 			if d.Summary == "Unsupported argument" && strings.Contains(d.Detail, `"`+wrong+`"`) &&
 				!strings.Contains(d.Detail, "Did you mean") {
@@ -65,13 +84,12 @@ func (p *Playbook) addTarget(b *hcl.Block) hcl.Diagnostics {
 			}
 		}
 	}
-	diags = append(diags, moreDiags...)
-	t := &Target{Name: b.Labels[0], DeclRange: b.DefRange}
-	if prev, dup := p.targets[t.Name]; dup {
-		return append(diags, duplicate("target", t.Name, prev.DeclRange, b.DefRange))
-	}
-	ctx := p.staticContext()
-	attrs := content.Attributes
+}
+
+// decodeSelectors reads filter, host_ids and hostnames, exactly one of
+// which a target sets, and rejects selectors that would match every host.
+func (t *Target) decodeSelectors(attrs hcl.Attributes, ctx *hcl.EvalContext, block hcl.Range) hcl.Diagnostics {
+	var diags hcl.Diagnostics
 	var selectors []string
 	if a, ok := attrs["filter"]; ok {
 		selectors = append(selectors, "filter")
@@ -102,7 +120,7 @@ func (p *Playbook) addTarget(b *hcl.Block) hcl.Diagnostics {
 			Severity: hcl.DiagError,
 			Summary:  "Empty host list",
 			Detail:   fmt.Sprintf("Target %q sets %s to an empty list; list at least one host.", t.Name, selectors[0]),
-			Subject:  b.DefRange.Ptr(),
+			Subject:  block.Ptr(),
 		})
 	}
 	if len(selectors) != 1 {
@@ -111,9 +129,15 @@ func (p *Playbook) addTarget(b *hcl.Block) hcl.Diagnostics {
 			Summary:  "Target needs exactly one host selector",
 			Detail: fmt.Sprintf("Target %q sets %d of filter, host_ids and hostnames (%s); set exactly one.",
 				t.Name, len(selectors), strings.Join(selectors, ", ")),
-			Subject: b.DefRange.Ptr(),
+			Subject: block.Ptr(),
 		})
 	}
+	return diags
+}
+
+// decodeOptions reads queue_offline and max_hosts.
+func (t *Target) decodeOptions(attrs hcl.Attributes, ctx *hcl.EvalContext) hcl.Diagnostics {
+	var diags hcl.Diagnostics
 	if a, ok := attrs["queue_offline"]; ok {
 		diags = append(diags, decodeStatic(a, cty.Bool, ctx, func(v cty.Value) { t.QueueOffline = v.True() })...)
 	}
@@ -128,8 +152,6 @@ func (p *Playbook) addTarget(b *hcl.Block) hcl.Diagnostics {
 			diags = append(diags, attrError(a, "Invalid max_hosts", "max_hosts must be 0 (no limit) or a whole, positive number of hosts."))
 		}
 	}
-	p.targets[t.Name] = t
-	p.Targets = append(p.Targets, t)
 	return diags
 }
 
