@@ -77,10 +77,10 @@ func TestExecBaseCommand(t *testing.T) {
 }
 
 func TestNotSimulatedCommand(t *testing.T) {
-	h, sh := demoHost(t, FleetDemo, "lnx-db-02")
-	res := run(t, h, sh, "cp /etc/hosts /tmp/hosts")
-	if res.Stderr != "cp: not simulated by the rtrplay fleet emulator\n" || res.Stdout != "" {
-		t.Errorf("cp: stdout %q stderr %q", res.Stdout, res.Stderr)
+	h, sh := demoHost(t, FleetDemo, "WIN-DC-01")
+	res := run(t, h, sh, `reg unload HKLM\Hive`)
+	if res.Stderr != "reg unload: not simulated by the rtrplay fleet emulator\n" || res.Stdout != "" {
+		t.Errorf("reg unload: stdout %q stderr %q", res.Stdout, res.Stderr)
 	}
 }
 
