@@ -180,6 +180,7 @@ func (s *Server) runCommand(route commandRoute, sess *session, req batchCommandR
 	took := min(out.Duration, hostWait)
 	res.QueryTime = took.Seconds()
 	if out.Duration > hostWait {
+		s.markHostTimeout(&res)
 		return res, took
 	}
 	res.Complete = true

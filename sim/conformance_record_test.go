@@ -92,6 +92,11 @@ func (rr *responseRecorder) wrap(next http.Handler) http.Handler {
 		rec.header = w.Header().Clone()
 		rec.body, rec.bodyLen, rec.truncated = cw.body, cw.written, cw.truncated
 		rec.dropped = cw.hijacked
+		if cw.status == 0 && r.Context().Err() != nil {
+			// The client went away before the handler answered, so
+			// nothing reached it.
+			rec.dropped = true
+		}
 		rr.add(rec)
 	})
 }

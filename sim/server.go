@@ -103,6 +103,11 @@ type Options struct {
 	// emulator does not serve, such as GovCloud. Their token requests get
 	// 400, as us-1 rejects GovCloud credentials during autodiscovery.
 	ForeignClientIDs []string
+	// HostTimeoutError makes a batch command answer a host that is still
+	// running when host_timeout_duration runs out with per-host error
+	// 50401 "Exceeded maximum timeout" instead of complete:false. The
+	// host's task_id is kept in both cases.
+	HostTimeoutError bool
 }
 
 // Server is a Falcon API emulator. Its methods are safe for concurrent
