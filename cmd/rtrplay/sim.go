@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/rtrplay/rtrplay/internal/loopback"
@@ -82,6 +83,9 @@ func (c *cli) waitForSignal() {
 }
 
 func loadFleet(name string) (*fleet.Fleet, error) {
+	if strings.HasPrefix(name, fleet.GeneratedPrefix) {
+		return fleet.Named(name)
+	}
 	for _, n := range fleet.Names() {
 		if n == name {
 			return fleet.Named(name)

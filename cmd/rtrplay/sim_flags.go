@@ -42,7 +42,7 @@ func (f *simFlags) define(fs *flag.FlagSet) {
 		"address to listen on; port 0 picks a free port; loopback only unless -allow-non-loopback")
 	fs.BoolVar(&f.allowNonLoopback, "allow-non-loopback", false,
 		"allow a -listen address that is not loopback (the certificate still names only loopback)")
-	fs.StringVar(&f.fleet, "fleet", "demo", "built-in fleet ("+joinNames(fleet.Names())+") or a fleet file (JSON)")
+	fs.StringVar(&f.fleet, "fleet", "demo", "built-in fleet ("+joinNames(fleet.Names())+"), generated:N[:SEED] for N generated hosts, or a fleet file (JSON)")
 	fs.BoolVar(&f.plainHTTP, "http", false, "serve plain HTTP instead of HTTPS")
 	fs.StringVar(&f.clientID, "client-id", "", "API client id to accept (default: new at each start)")
 	fs.StringVar(&f.clientSecret, "client-secret", "", "API client secret to accept (default: new at each start)")

@@ -47,6 +47,7 @@ var getContentLimit int64 = MaxGetContent
 // path with spaces is rejected, which is the reading hardest on a client.
 func (h *Host) Get(sh *Shell, pathArg string) GetResult {
 	sh = h.shellFor(sh)
+	h.materialize()
 	toks, err := tokenize(pathArg)
 	if err != nil || len(toks) == 0 {
 		return GetResult{ErrCode: codeCommandNotValid, ErrMessage: "Command is not valid"}

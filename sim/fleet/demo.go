@@ -3,6 +3,7 @@ package fleet
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -46,7 +47,16 @@ func Names() []string {
 //   - outbreak: WIN-FIN-01, WIN-HR-02 and WIN-DC-01 are compromised;
 //   - degraded: like demo, with WIN-HR-02 offline and WIN-DC-01 online but
 //     unreachable (RTR returns 40401 at session init).
+//   - generated:N and generated:N:SEED: Generate with N hosts and the
+//     seed (default 1).
 func Named(name string) (*Fleet, error) {
+	if strings.HasPrefix(name, GeneratedPrefix) {
+		opts, err := parseGeneratedName(name)
+		if err != nil {
+			return nil, err
+		}
+		return Generate(opts)
+	}
 	compromised := map[string]bool{}
 	switch name {
 	case FleetDemo, FleetDegraded:

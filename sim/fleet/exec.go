@@ -34,6 +34,7 @@ type call struct {
 // one at a time.
 func (h *Host) Exec(sh *Shell, tier Tier, commandString string) Result {
 	sh = h.shellFor(sh)
+	h.materialize()
 	toks, err := tokenize(commandString)
 	if err != nil || len(toks) == 0 {
 		// NOTE: RTR's response to an unparsable command string is not

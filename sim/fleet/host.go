@@ -42,6 +42,9 @@ type Host struct {
 
 	// content is the RTR admin library (put-files, scripts), or nil.
 	content ContentStore
+
+	// lazy is the base system still to build for a generated host, or nil.
+	lazy *lazyBase
 }
 
 // Info returns a copy of the host's Hosts API record.

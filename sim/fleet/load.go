@@ -17,6 +17,8 @@ import (
 type fleetFile struct {
 	CID   string            `json:"cid"`
 	Hosts []json.RawMessage `json:"hosts"`
+	// Generate adds generated hosts before the listed ones.
+	Generate *generateFile `json:"generate"`
 }
 
 // hostFile is one host of a fleet file. Pointers tell "absent" from a zero
@@ -105,17 +107,27 @@ func parseFleet(data []byte, rng *rand.Rand, now func() time.Time) (*Fleet, erro
 	if err := decodeStrict(data, &ff); err != nil {
 		return nil, err
 	}
-	if len(ff.Hosts) == 0 {
-		return nil, errors.New("hosts: missing or empty; list at least one host")
+	if len(ff.Hosts) == 0 && ff.Generate == nil {
+		return nil, errors.New("hosts: missing or empty; list at least one host or add a generate section")
 	}
 	cid := strings.ToLower(ff.CID)
-	if cid == "" {
-		cid = randomHex(rng, 32)
-	} else if !isHex32(cid) {
+	if cid != "" && !isHex32(cid) {
 		return nil, fmt.Errorf("cid: %q is not 32 hex digits", ff.CID)
 	}
-	hosts := make([]*Host, 0, len(ff.Hosts))
+	var hosts []*Host
 	names, aids := map[string]bool{}, map[string]bool{}
+	if ff.Generate != nil {
+		var err error
+		if hosts, cid, err = ff.Generate.generatedHosts(cid); err != nil {
+			return nil, err
+		}
+		for _, h := range hosts {
+			names[h.info.Hostname], aids[h.info.AID] = true, true
+		}
+	}
+	if cid == "" {
+		cid = randomHex(rng, 32)
+	}
 	for i, raw := range ff.Hosts {
 		h, err := loadHost(raw, i, cid, rng, now)
 		if err != nil {

@@ -93,6 +93,7 @@ func (f *Fleet) Snapshot() State {
 }
 
 func (h *Host) snapshot() HostState {
+	h.materialize()
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	hs := HostState{
