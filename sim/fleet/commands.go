@@ -83,7 +83,7 @@ var commands = map[string]*commandSpec{
 
 	// Active responder.
 	"cp":        {tier: ActiveResponder, windows: args(2), posix: args(2), run: runCp},
-	"encrypt":   {tier: ActiveResponder, windows: args(2), posix: args(2), run: runNotSimulated},
+	"encrypt":   {tier: ActiveResponder, windows: args(2), posix: args(2), run: runEncrypt},
 	"get":       {tier: ActiveResponder, windows: args(1), posix: args(1), run: runGet},
 	"kill":      {tier: ActiveResponder, windows: args(1), posix: args(1), run: runKill},
 	"map":       {tier: ActiveResponder, windows: args(4), run: runNotSimulated},
@@ -94,11 +94,11 @@ var commands = map[string]*commandSpec{
 	"rm":        {tier: ActiveResponder, windows: args(1, "Force"), posix: shortArgs(1, "rRdf"), run: runRm},
 	"runscript": {tier: ActiveResponder, windows: scriptArgs, posix: scriptArgs, run: runRunscript},
 	"shutdown":  {tier: ActiveResponder, windows: args(0, "Confirm"), posix: args(0, "Confirm"), run: runNotSimulated},
-	"tar":       {tier: ActiveResponder, posix: args(1, "f", "c", "u", "a", "z", "j", "J"), only: on(Linux), run: runNotSimulated},
+	"tar":       {tier: ActiveResponder, posix: args(1, "f", "c", "u", "a", "z", "j", "J"), only: on(Linux), run: runTar},
 	"umount":    {tier: ActiveResponder, posix: args(1), run: runNotSimulated},
 	"unmap":     {tier: ActiveResponder, windows: args(1), run: runNotSimulated},
 	"xmemdump":  {tier: ActiveResponder, windows: args(2), run: runNotSimulated},
-	"zip":       {tier: ActiveResponder, windows: args(2), posix: args(2), run: runNotSimulated},
+	"zip":       {tier: ActiveResponder, windows: args(2), posix: args(2), run: runZip},
 	"update": {tier: ActiveResponder, windows: args(0), subs: map[string]*commandSpec{
 		"list":    {tier: ActiveResponder, windows: args(0), run: runNotSimulated},
 		"history": {tier: ActiveResponder, windows: args(0), run: runNotSimulated},
