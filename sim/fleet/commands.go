@@ -56,7 +56,7 @@ var commands = map[string]*commandSpec{
 	"env":      {tier: ReadOnly, windows: args(0), posix: args(0), run: runEnv},
 	"filehash": {tier: ReadOnly, windows: args(1), posix: args(1), run: runFilehash},
 	"getsid":   {tier: ReadOnly, windows: args(1), posix: args(1), only: on(Windows, Mac), run: runGetsid},
-	"help":     {tier: ReadOnly, windows: args(2), posix: args(2), run: runNotSimulated},
+	"help":     {tier: ReadOnly, windows: args(2), posix: args(2)}, // run is runHelp, set by init
 	"history":  {tier: ReadOnly, windows: args(0), posix: args(0), run: runHistory},
 	"ipconfig": {tier: ReadOnly, windows: args(0), run: runIpconfig},
 	"ifconfig": {tier: ReadOnly, posix: args(0), run: runIfconfig},
@@ -90,10 +90,10 @@ var commands = map[string]*commandSpec{
 	"memdump":   {tier: ActiveResponder, windows: args(2), run: runNotSimulated},
 	"mkdir":     {tier: ActiveResponder, windows: args(1), posix: shortArgs(1, "p"), run: runMkdir},
 	"mv":        {tier: ActiveResponder, windows: args(2), posix: args(2), run: runMv},
-	"restart":   {tier: ActiveResponder, windows: args(0, "Confirm"), posix: args(0, "Confirm"), run: runNotSimulated},
+	"restart":   {tier: ActiveResponder, windows: args(0, "Confirm"), posix: args(0, "Confirm"), run: runRestart},
 	"rm":        {tier: ActiveResponder, windows: args(1, "Force"), posix: shortArgs(1, "rRdf"), run: runRm},
 	"runscript": {tier: ActiveResponder, windows: scriptArgs, posix: scriptArgs, run: runRunscript},
-	"shutdown":  {tier: ActiveResponder, windows: args(0, "Confirm"), posix: args(0, "Confirm"), run: runNotSimulated},
+	"shutdown":  {tier: ActiveResponder, windows: args(0, "Confirm"), posix: args(0, "Confirm"), run: runShutdown},
 	"tar":       {tier: ActiveResponder, posix: args(1, "f", "c", "u", "a", "z", "j", "J"), only: on(Linux), run: runTar},
 	"umount":    {tier: ActiveResponder, posix: args(1), run: runNotSimulated},
 	"unmap":     {tier: ActiveResponder, windows: args(1), run: runNotSimulated},
@@ -110,7 +110,7 @@ var commands = map[string]*commandSpec{
 	"put":          {tier: Admin, windows: args(maxArgsUnchecked), posix: args(maxArgsUnchecked), run: runPut},
 	"run":          {tier: Admin, windows: args(1, "CommandLine", "Wait"), posix: args(1, "CommandLine", "Wait"), run: runRun},
 	"put-and-run":  {tier: Admin, windows: args(maxArgsUnchecked, "CommandLine"), posix: args(maxArgsUnchecked, "CommandLine"), run: runPutAndRun},
-	"falconscript": {tier: Admin, windows: args(0, "Name", "JsonInput"), posix: args(0, "Name", "JsonInput"), run: runNotSimulated},
+	"falconscript": {tier: Admin, windows: args(0, "Name", "JsonInput"), posix: args(0, "Name", "JsonInput"), run: runFalconscript},
 	"cswindiag":    {tier: Admin, windows: args(0), run: runNotSimulated},
 }
 
