@@ -70,9 +70,9 @@ func (s *heapSampler) Stop() uint64 {
 }
 
 // R21: a large file of generated content comes back from
-// extracted-file-contents as a 7z archive whose Content-Length is exact,
-// streamed with the heap staying far below the file's size, and the
-// archive decrypts to a file of the uploaded size and sha256.
+// extracted-file-contents as a 7z archive with an exact Content-Length.
+// While it streams, the heap stays far below the file's size. The archive
+// decrypts to a file of the uploaded size and sha256.
 func TestLargeFileStreamsWithBoundedMemory(t *testing.T) {
 	srv := startCaseServer(t, Options{UploadDelay: time.Millisecond})
 	c := newClient(t, srv)
@@ -168,7 +168,7 @@ func extractedDigest(t *testing.T, path string) (int64, string) {
 	}
 	defer r.Close()
 	if len(r.File) != 1 {
-		t.Fatalf("archive holds %d files, want 1", len(r.File))
+		t.Fatalf("archive contains %d files, want 1", len(r.File))
 	}
 	rc, err := r.File[0].Open()
 	if err != nil {

@@ -51,7 +51,7 @@ func commandLines(srv *Server, aid, name string) []string {
 
 // R17, get: a batch get's file_path is read like a command argument, so a
 // path with spaces works quoted and keeps every backslash, and the archive
-// holds the file's exact content. Unquoted, the path is four arguments.
+// contains the file's exact content. Unquoted, the path is four arguments.
 func TestGetPathWithSpaces(t *testing.T) {
 	srv := startCaseServer(t, Options{UploadDelay: time.Millisecond})
 	c := newClient(t, srv)
@@ -132,9 +132,11 @@ func TestPutFileNameCase(t *testing.T) {
 		t.Errorf("put base_command = %q, want DOWNLOAD_RENAME", right.BaseCommand)
 	}
 	paths := filePaths(t, srv, caseWin)
-	if !slices.Contains(paths, `C:\Tool.msi`) || slices.Contains(paths, `C:\tool.msi`) {
-		t.Errorf("after put, C:\\Tool.msi present %v and C:\\tool.msi present %v; want only Tool.msi",
-			slices.Contains(paths, `C:\Tool.msi`), slices.Contains(paths, `C:\tool.msi`))
+	if !slices.Contains(paths, `C:\Tool.msi`) {
+		t.Errorf("put did not place C:\\Tool.msi")
+	}
+	if slices.Contains(paths, `C:\tool.msi`) {
+		t.Errorf("put placed the playbook's name C:\\tool.msi")
 	}
 }
 
@@ -159,9 +161,11 @@ func TestBatchSessionKeepsDirectory(t *testing.T) {
 		t.Errorf("ls of C:\\Temp\\Work lacks tool.exe:\n%s", ls.Stdout)
 	}
 	paths := filePaths(t, srv, caseWin)
-	if !slices.Contains(paths, `C:\Temp\Work\tool.exe`) || slices.Contains(paths, `C:\tool.exe`) {
-		t.Errorf("tool.exe in C:\\Temp\\Work %v and in C:\\ %v; want only C:\\Temp\\Work",
-			slices.Contains(paths, `C:\Temp\Work\tool.exe`), slices.Contains(paths, `C:\tool.exe`))
+	if !slices.Contains(paths, `C:\Temp\Work\tool.exe`) {
+		t.Errorf("put did not place tool.exe in C:\\Temp\\Work")
+	}
+	if slices.Contains(paths, `C:\tool.exe`) {
+		t.Errorf("put placed tool.exe in C:\\ despite the batch session's cd")
 	}
 }
 
@@ -178,23 +182,29 @@ func TestSingleSessionResetsDirectory(t *testing.T) {
 		t.Errorf("cd stdout = %q, want C:\\Temp\\Work", got.stdout)
 	}
 	putID, _ := execute(t, c, pathStatusAdmin, sessionID, "put tool.exe", false)
-	if got := waitStatus(t, c, pathStatusAdmin, putID); got.stdout != "" || got.stderr != "" {
-		t.Errorf("put stdout %q, stderr %q; want both empty", got.stdout, got.stderr)
+	put := waitStatus(t, c, pathStatusAdmin, putID)
+	if put.stdout != "" {
+		t.Errorf("put stdout %q, want none", put.stdout)
+	}
+	if put.stderr != "" {
+		t.Errorf("put stderr %q, want none", put.stderr)
 	}
 	pwdID, _ := execute(t, c, pathStatusCommand, sessionID, "pwd", false)
 	if got := waitStatus(t, c, pathStatusCommand, pwdID); got.stdout != `C:\` {
 		t.Errorf("pwd stdout = %q, want C:\\", got.stdout)
 	}
 	paths := filePaths(t, srv, caseWin)
-	if !slices.Contains(paths, `C:\tool.exe`) || slices.Contains(paths, `C:\Temp\Work\tool.exe`) {
-		t.Errorf("tool.exe in C:\\ %v and in C:\\Temp\\Work %v; want only C:\\",
-			slices.Contains(paths, `C:\tool.exe`), slices.Contains(paths, `C:\Temp\Work\tool.exe`))
+	if !slices.Contains(paths, `C:\tool.exe`) {
+		t.Errorf("put did not place tool.exe in the drive root C:\\")
+	}
+	if slices.Contains(paths, `C:\Temp\Work\tool.exe`) {
+		t.Errorf("put placed tool.exe in C:\\Temp\\Work, but a single-host session resets the directory")
 	}
 }
 
 // R30: in a batch of two Windows hosts and one macOS host, a .cmd run with
 // a double-quoted argument containing a space starts on both Windows
-// hosts with the argument whole. The macOS host answers the Windows path
+// hosts with the argument whole. The macOS host reports the Windows path
 // as a missing file, and its own variant, sent to it alone through
 // optional_hosts, starts with its quoted argument.
 func TestMixedPlatformQuoting(t *testing.T) {

@@ -11,7 +11,7 @@ const (
 // markHostTimeout turns res, the entry of a host still running when its
 // wait ran out, into the 50401 error when Options.HostTimeoutError is set.
 // The task_id stays: the host goes on running the command, and the status
-// call still answers for it. Without the option the entry stays
+// call still reports it. Without the option the entry stays
 // complete:false with its task_id, the other answer seen from the live
 // API; which one Falcon gives when is unverified.
 func (s *Server) markHostTimeout(res *sensorResult) {
