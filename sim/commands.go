@@ -36,6 +36,8 @@ type task struct {
 	// doneAt is when the simulated run ends; until then the status calls
 	// report the task as running.
 	doneAt time.Time
+	// chunkSize is the host's stdout chunk size, or 0 for the server's.
+	chunkSize int
 }
 
 type batchCommandRequest struct {
@@ -173,7 +175,7 @@ func (s *Server) runCommand(route commandRoute, sess *session, req batchCommandR
 	s.mu.Lock()
 	s.tasks.add(&task{
 		id: taskID, sessionID: sess.id, tier: route.tier, baseCommand: reportedBase(out, base),
-		stdout: out.Stdout, stderr: out.Stderr, doneAt: start.Add(out.Duration),
+		stdout: out.Stdout, stderr: out.Stderr, doneAt: start.Add(out.Duration), chunkSize: out.ChunkSize,
 	}, time.Now())
 	s.mu.Unlock()
 
@@ -263,7 +265,7 @@ func (s *Server) taskStatus(t *task, seq int, now time.Time) statusResource {
 	if now.Before(t.doneAt) {
 		return res
 	}
-	chunks := chunkText(t.stdout, s.opts.ChunkSize)
+	chunks := chunkText(t.stdout, s.chunkSizeOf(t))
 	last := len(chunks) - 1
 	switch {
 	case seq < last:

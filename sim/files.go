@@ -123,7 +123,7 @@ func (s *Server) runGet(sess *session, path string, bg *batchGet, start time.Tim
 	up := &upload{
 		id: s.nextFileID, cloudRequestID: taskID, sessionID: sess.id,
 		name: out.DevicePath, sha256: out.SHA256, content: out.Reader, size: out.Size,
-		readyAt: start.Add(s.opts.UploadDelay),
+		readyAt: uploadReadyAt(start, s.opts.UploadDelay, out),
 	}
 	bg.uploads[sess.aid] = up
 	s.uploads[uploadKey{sess.id, out.SHA256}] = up

@@ -347,7 +347,8 @@ func (s *Server) runSingle(route commandRoute, sess *session, req executeRequest
 	s.tasks.add(&task{
 		id: taskID, sessionID: sess.id, tier: route.tier, baseCommand: reportedBase(out, base),
 		stdout: out.Stdout, stderr: out.Stderr,
-		doneAt: now.Add(max(out.Duration, singleHostRoundTrip)),
+		doneAt:    now.Add(max(out.Duration, singleHostRoundTrip)),
+		chunkSize: out.ChunkSize,
 	}, time.Now())
 	s.mu.Unlock()
 	return nil
@@ -370,6 +371,6 @@ func (s *Server) uploadSingleGet(sess *session, commandString, taskID string, no
 	s.uploads[uploadKey{sess.id, got.SHA256}] = &upload{
 		id: s.nextFileID, cloudRequestID: taskID, sessionID: sess.id,
 		name: got.DevicePath, sha256: got.SHA256, content: got.Reader, size: got.Size,
-		readyAt: now.Add(s.opts.UploadDelay),
+		readyAt: uploadReadyAt(now, s.opts.UploadDelay, got),
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 )
 
 // windowsVolume is the NT device that holds drive C:, used in the file
@@ -27,6 +28,10 @@ type GetResult struct {
 	Reader  io.ReaderAt
 	Size    int64
 	SHA256  string // lowercase hex
+	// Delay is added to the upload's time before it appears in the get
+	// status; Stalled means the upload never finishes.
+	Delay   time.Duration
+	Stalled bool
 }
 
 // MaxGetContent is the largest file whose bytes GetResult.Content carries.
@@ -58,7 +63,7 @@ func (h *Host) Get(sh *Shell, pathArg string) GetResult {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	sh.record("get " + pathArg)
-	return h.get(sh, toks[0].text)
+	return h.faultGet(h.get(sh, toks[0].text))
 }
 
 func (h *Host) get(sh *Shell, typed string) GetResult {

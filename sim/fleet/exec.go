@@ -74,6 +74,7 @@ func (h *Host) dispatch(sh *Shell, tier Tier, inv invocation, commandString stri
 
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.settlePending()
 	sh.record(commandString)
 	return spec.run(&call{h: h, sh: sh, tier: tier, inv: inv})
 }

@@ -42,6 +42,8 @@ type Host struct {
 
 	// content is the RTR admin library (put-files, scripts), or nil.
 	content ContentStore
+	// sys is the state that only system commands read, built on first use.
+	sys *systemState
 
 	// lazy is the base system still to build for a generated host, or nil.
 	lazy *lazyBase

@@ -46,6 +46,7 @@ type hostFile struct {
 	Connections  []connectionEntry `json:"connections"`
 	Registry     []registryEntry   `json:"registry"`
 	Env          map[string]string `json:"env"`
+	Faults       *faultsFile       `json:"faults"`
 }
 
 type fileEntry struct {
@@ -204,7 +205,7 @@ func loadHost(raw json.RawMessage, i int, cid string, rng *rand.Rand, now func()
 		return nil, err
 	}
 	b := build(spec, cid, rng, now, hf.Base == nil || *hf.Base, hf.Compromised)
-	for _, step := range []func(*builder) error{hf.addFiles, hf.addProcesses, hf.addConnections, hf.addRegistry, hf.addEnv} {
+	for _, step := range []func(*builder) error{hf.addFiles, hf.addProcesses, hf.addConnections, hf.addRegistry, hf.addEnv, hf.addFaults} {
 		if err := step(b); err != nil {
 			return nil, err
 		}
