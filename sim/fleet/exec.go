@@ -35,6 +35,10 @@ type call struct {
 func (h *Host) Exec(sh *Shell, tier Tier, commandString string) Result {
 	sh = h.shellFor(sh)
 	h.materialize()
+	if lost, isLost := h.faultBefore(); isLost {
+		lost.BaseCommand = firstWord(commandString)
+		return lost
+	}
 	toks, err := tokenize(commandString)
 	if err != nil || len(toks) == 0 {
 		// NOTE: RTR's response to an unparsable command string is not
@@ -46,7 +50,7 @@ func (h *Host) Exec(sh *Shell, tier Tier, commandString string) Result {
 	inv := parseInvocation(toks)
 	res := h.dispatch(sh, tier, inv, commandString)
 	res.BaseCommand = inv.base
-	return res
+	return h.faultAfter(res)
 }
 
 func (h *Host) dispatch(sh *Shell, tier Tier, inv invocation, commandString string) Result {

@@ -47,6 +47,8 @@ type Host struct {
 
 	// lazy is the base system still to build for a generated host, or nil.
 	lazy *lazyBase
+	// faults makes the host misbehave, or is nil.
+	faults *faultState
 }
 
 // Info returns a copy of the host's Hosts API record.
@@ -173,6 +175,9 @@ type Result struct {
 	// sleep); zero means the command finished at once. Exec itself never
 	// waits.
 	Duration time.Duration
+	// ChunkSize, when positive, is the host's own size of the stdout
+	// chunks in command status; zero means the server's.
+	ChunkSize int
 }
 
 // local converts a time to the host's zone.
