@@ -100,13 +100,3 @@ func runCsrutil(c *call) Result {
 	}
 	return stdout("System Integrity Protection status: enabled.\n")
 }
-
-// runNotSimulated handles commands that RTR has but this emulator does not
-// model. Its stderr states that, so no client mistakes it for success.
-func runNotSimulated(c *call) Result {
-	name := c.inv.base
-	if c.inv.sub != "" {
-		name += " " + c.inv.sub
-	}
-	return stderr(fmt.Sprintf("%s: not simulated by the rtrplay fleet emulator\n", name))
-}

@@ -46,8 +46,7 @@ func shortArgs(maxArgs int, letters string) *argSpec {
 
 // commands is RTR's command set by tier. Tiers follow the API reference's
 // lists for the three execute endpoints; argument lists follow RTR's help
-// data. Commands marked runNotSimulated exist in RTR but have no model
-// here.
+// data. Every command has a model, so run is never nil once init has run.
 var commands = map[string]*commandSpec{
 	// Read-only.
 	"cat":      {tier: ReadOnly, windows: args(3, "ShowHex"), posix: shortArgs(1, "nt"), run: runCat},
@@ -77,8 +76,8 @@ var commands = map[string]*commandSpec{
 		"query":  {tier: ReadOnly, windows: args(2), run: runRegQuery},
 		"set":    {tier: ActiveResponder, windows: args(2, "ValueType", "Value"), run: runRegSet},
 		"delete": {tier: ActiveResponder, windows: args(2), run: runRegDelete},
-		"load":   {tier: ActiveResponder, windows: args(2, "Troubleshooting"), run: runNotSimulated},
-		"unload": {tier: ActiveResponder, windows: args(1, "Troubleshooting"), run: runNotSimulated},
+		"load":   {tier: ActiveResponder, windows: args(2, "Troubleshooting"), run: runRegLoad},
+		"unload": {tier: ActiveResponder, windows: args(1, "Troubleshooting"), run: runRegUnload},
 	}},
 
 	// Active responder.
@@ -111,7 +110,7 @@ var commands = map[string]*commandSpec{
 	"run":          {tier: Admin, windows: args(1, "CommandLine", "Wait"), posix: args(1, "CommandLine", "Wait"), run: runRun},
 	"put-and-run":  {tier: Admin, windows: args(maxArgsUnchecked, "CommandLine"), posix: args(maxArgsUnchecked, "CommandLine"), run: runPutAndRun},
 	"falconscript": {tier: Admin, windows: args(0, "Name", "JsonInput"), posix: args(0, "Name", "JsonInput"), run: runFalconscript},
-	"cswindiag":    {tier: Admin, windows: args(0), run: runNotSimulated},
+	"cswindiag":    {tier: Admin, windows: args(0), run: runCswindiag},
 }
 
 // scriptArgs are runscript's flags. -Raw and -HostPath need the admin

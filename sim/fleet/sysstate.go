@@ -20,6 +20,8 @@ type systemState struct {
 	eventLogs []*eventLog             // Windows
 	updates   []*winUpdate            // Windows
 	pending   []pendingDump           // xmemdump output not yet on disk
+	// hives are the registry keys made by reg load, by lower-case path.
+	hives map[string]bool
 }
 
 // volume is one local Windows volume in mount's table.
@@ -67,7 +69,7 @@ func (h *Host) hostRand(purpose string) *rand.Rand {
 }
 
 func newSystemState(h *Host) *systemState {
-	s := &systemState{mappings: map[string]driveMapping{}}
+	s := &systemState{mappings: map[string]driveMapping{}, hives: map[string]bool{}}
 	rng := h.hostRand("system")
 	switch h.platform {
 	case Windows:
