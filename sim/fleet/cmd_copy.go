@@ -39,6 +39,10 @@ func (c *call) planTransfer() (transfer, error) {
 		return t, err
 	}
 	t.src, t.node = src, n
+	if _, _, err := c.h.fs.parent(src); err != nil && len(src) > 0 {
+		// A Windows drive root has no parent directory to move it from.
+		return t, errInvalidPath
+	}
 	dst, ok := c.resolve(t.dstTyped)
 	if !ok {
 		return t, errParentAbsent
@@ -82,7 +86,8 @@ func pathEqual(fs *fileSystem, a, b []string) bool {
 	return true
 }
 
-// place puts node at t.dst, replacing a file or empty directory there.
+// place puts n at dst, whose parent directory exists, replacing any entry
+// of that name.
 func (fs *fileSystem) place(dst []string, n *fsNode) {
 	dir, name, _ := fs.parent(dst)
 	n.name = name
@@ -146,9 +151,9 @@ func runMv(c *call) Result {
 	if err != nil {
 		return c.transferError("mv", t, err)
 	}
-	// remove cannot fail here: the source exists and recursion is allowed.
+	// planTransfer checked that the source exists and has a parent, and
+	// recursion is allowed, so remove succeeds. A move keeps the times.
 	_ = c.h.fs.remove(t.src, true, nil)
-	t.node.modified = c.h.now()
 	c.h.fs.place(t.dst, t.node)
 	return Result{}
 }
@@ -215,6 +220,8 @@ func (c *call) windowsTransferError(t transfer, err error) string {
 		return fmt.Sprintf("Cannot copy or move the item %s into itself.", formatPath(Windows, t.src))
 	case errDirOntoFile, errDestExists:
 		return "Cannot create a file when that file already exists."
+	case errInvalidPath:
+		return fmt.Sprintf("Access to the path '%s' is denied.", formatPath(Windows, t.src))
 	case errFileInUse:
 		return "The process cannot access the file because it is being used by another process."
 	}

@@ -86,6 +86,7 @@ func TestCpMvErrors(t *testing.T) {
 			"The process cannot access the file because it is being used by another process."},
 		{"windows cp onto itself", "WIN-HR-02", `cp ` + winNotes + ` ` + winNotes, "Cannot overwrite the item " + winNotes + " with itself."},
 		{"windows missing operand", "WIN-HR-02", "cp " + winNotes, "Check your filename. Couldn't find '" + winNotes + "'"},
+		{"windows drive root", "WIN-HR-02", `mv C:\ C:\Windows\Temp\c`, `Access to the path 'C:\' is denied.`},
 		{"linux missing source", "lnx-web-01", "cp /nope /tmp/x", "cp: cannot stat '/nope': No such file or directory\n"},
 		{"linux missing dest dir", "lnx-web-01", "cp /etc/hostname /no/x", "cp: cannot create regular file '/no/x': No such file or directory\n"},
 		{"linux same file", "lnx-web-01", "cp /etc/hostname /etc/hostname", "cp: '/etc/hostname' and '/etc/hostname' are the same file\n"},
