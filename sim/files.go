@@ -30,6 +30,9 @@ type upload struct {
 	// readyAt is when the upload finishes, so that the batch get status
 	// lists it and extracted-file-contents serves it.
 	readyAt time.Time
+	// startedAt is when the get ran; a slow or stalled host's upload
+	// finishes later than the server's upload delay after it.
+	startedAt time.Time
 }
 
 type uploadKey struct{ sessionID, sha256 string }
@@ -123,7 +126,7 @@ func (s *Server) runGet(sess *session, path string, bg *batchGet, start time.Tim
 	up := &upload{
 		id: s.nextFileID, cloudRequestID: taskID, sessionID: sess.id,
 		name: out.DevicePath, sha256: out.SHA256, content: out.Reader, size: out.Size,
-		readyAt: uploadReadyAt(start, s.opts.UploadDelay, out),
+		readyAt: uploadReadyAt(start, s.opts.UploadDelay, out), startedAt: start,
 	}
 	bg.uploads[sess.aid] = up
 	s.uploads[uploadKey{sess.id, out.SHA256}] = up

@@ -109,6 +109,9 @@ func (s *Server) sessionUploads(sessionID string) []*upload {
 // NOTE: whether v1 and v2 share ids on the live API is unverified.
 func (s *Server) fileV2(up *upload, now time.Time) fileV2 {
 	started := up.readyAt.Add(-s.opts.UploadDelay)
+	if !up.startedAt.IsZero() {
+		started = up.startedAt
+	}
 	f := fileV2{
 		ID: strconv.FormatInt(up.id, 10), CloudRequestID: up.cloudRequestID, SessionID: up.sessionID,
 		Name: up.name, SHA256: up.sha256, Size: up.size,

@@ -371,6 +371,6 @@ func (s *Server) uploadSingleGet(sess *session, commandString, taskID string, no
 	s.uploads[uploadKey{sess.id, got.SHA256}] = &upload{
 		id: s.nextFileID, cloudRequestID: taskID, sessionID: sess.id,
 		name: got.DevicePath, sha256: got.SHA256, content: got.Reader, size: got.Size,
-		readyAt: uploadReadyAt(now, s.opts.UploadDelay, got),
+		readyAt: uploadReadyAt(now, s.opts.UploadDelay, got), startedAt: now,
 	}
 }

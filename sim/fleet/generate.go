@@ -58,8 +58,8 @@ type lazyBase struct {
 	compromised bool
 }
 
-// generation is what every host of one generated fleet shares: the
-// normalized options, the CID and the fixed build clock.
+// generation holds the state that every host of one generated fleet
+// shares: the normalized options, the CID and the fixed build clock.
 type generation struct {
 	opts  GenerateOptions
 	cid   string
@@ -249,6 +249,7 @@ func (o *GenerateOptions) hostSpec(i int, rng *rand.Rand) hostSpec {
 		p = Linux
 	}
 	pr := pickProfile(rng, profiles[p])
+
 	site := sites[rng.IntN(len(sites))]
 	dept := departments[rng.IntN(len(departments))]
 	spec := hostSpec{
@@ -264,6 +265,7 @@ func (o *GenerateOptions) hostSpec(i int, rng *rand.Rand) hostSpec {
 		externalIP: fmt.Sprintf("203.0.113.%d", 1+rng.IntN(254)),
 		macAddress: fmt.Sprintf("02-00-%02x-%02x-%02x-%02x", i>>24&0xff, i>>16&0xff, i>>8&0xff, i&0xff),
 	}
+
 	spec.reachable = rng.Float64()*100 >= o.UnreachablePercent
 	if rng.Float64()*100 < o.ContainedPercent {
 		spec.containment = Contained
