@@ -7,8 +7,8 @@ import (
 	"strings"
 )
 
-// FalconScript is a script of CrowdStrike's Falcon script catalogue as the
-// fleet sees it: its name and the platform it was written for.
+// FalconScript is a script of CrowdStrike's Falcon script catalogue, by
+// its name and the platform it was written for.
 type FalconScript struct {
 	Name     string
 	Platform Platform
@@ -21,8 +21,8 @@ type FalconScriptStore interface {
 	FalconScript(aid, name string) (FalconScript, bool)
 }
 
-// falconScriptRuns is what each Falcon script of the emulator's catalogue
-// does on a host: it reads host state and returns a value that falconscript
+// falconScriptRuns maps each Falcon script of the emulator's catalogue to
+// its model, which reads host state and returns a value that falconscript
 // prints as JSON. The caller holds h.mu.
 var falconScriptRuns = map[string]func(h *Host, input map[string]any) any{
 	"GetProcessTree":     fsGetProcessTree,
@@ -34,8 +34,8 @@ var falconScriptRuns = map[string]func(h *Host, input map[string]any) any{
 // runFalconscript runs a Falcon script named by -Name with the JSON object
 // in -JsonInput, both written as clients write them (in triple back-ticks,
 // the JSON also in single quotes). Its output is one line of JSON.
-// NOTE: what RTR answers for an unknown Falcon script is unverified; the
-// emulator answers as runscript -CloudFile does for an unknown script.
+// NOTE: RTR's response to an unknown Falcon script is unverified. The
+// emulator returns the 40412 error that runscript -CloudFile returns.
 func runFalconscript(c *call) Result {
 	raw, _ := c.inv.flag("Name")
 	name := unwrapFlagValue(raw)

@@ -19,8 +19,8 @@ func runShutdown(c *call) Result { return c.powerOff(shutdownAck) }
 
 func (c *call) powerOff(ack string) Result {
 	if !c.inv.hasFlag("Confirm") {
-		// NOTE: whether RTR answers a bare restart with 40006 or with a
-		// stderr asking for -Confirm is unverified; the per-host error is
+		// NOTE: whether RTR rejects a bare restart with 40006 or prints a
+		// stderr asking for -Confirm is unverified. The per-host error is
 		// the reading hardest on a client.
 		return apiError(codeCommandNotValid, "Command is not valid")
 	}
