@@ -15,8 +15,18 @@
 // Named builds the built-in fleets ("demo", "clean", "outbreak",
 // "degraded"), seven Windows, Linux and macOS hosts with new random agent
 // ids and PIDs at every call. Load reads a JSON fleet file; testdata/lab.json
-// shows every field. A host marked compromised carries the standard
+// shows the host fields. A host marked compromised carries the standard
 // implant (see ImplantPath and the other Implant constants).
+//
+// Generate builds up to 100,000 hosts with a realistic mix of platforms,
+// OS versions, roles and sensor states, the same for the same seed; Named
+// builds them for "generated:N" and a fleet file's "generate" section adds
+// them. A generated host keeps only its Hosts API record until its first
+// command, get or snapshot builds its base system from the seed.
+//
+// HostFaults (a host's "faults" in a fleet file, or Host.SetFaults) make a
+// host go offline mid-step and come back, answer slowly, stall uploads,
+// chunk its output, or print output that is not UTF-8 or very large.
 //
 // # Commands
 //
