@@ -167,4 +167,26 @@ func TestHostStallsUploads(t *testing.T) {
 	if _, listed := st.Resources[aidOf(t, srv, "WIN-HR-02")]; !listed {
 		t.Error("other host's upload is missing; want it listed after the upload delay")
 	}
+
+	// The v2 file list shows the stalled upload as started at the get and
+	// still uploading.
+	var files struct {
+		Resources []struct {
+			Complete  bool    `json:"complete"`
+			Progress  float64 `json:"progress"`
+			CreatedAt string  `json:"created_at"`
+		} `json:"resources"`
+	}
+	session := post.Combined.Resources[aidOf(t, srv, "WIN-FIN-01")].SessionID
+	c.expect(http.StatusOK, http.MethodGet, pathFilesV2, url.Values{"session_id": {session}}, nil, &files)
+	if len(files.Resources) != 1 {
+		t.Fatalf("v2 file list has %d files; want the stalled one", len(files.Resources))
+	}
+	f := files.Resources[0]
+	created, err := time.Parse(time.RFC3339Nano, f.CreatedAt)
+	age := time.Since(created)
+	if f.Complete || f.Progress < 0 || f.Progress > 0.01 || err != nil || age < -time.Minute || age > time.Minute {
+		t.Errorf("stalled upload = complete %v, progress %g, created_at %q; want incomplete, near 0, just now",
+			f.Complete, f.Progress, f.CreatedAt)
+	}
 }
