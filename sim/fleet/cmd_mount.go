@@ -52,8 +52,9 @@ var credentials = regexp.MustCompile(`^(//[^:/@]+):[^@]*@`)
 
 // mountShare mounts a share. The type comes from -t or, as mount guesses
 // it, from the source: host:/path is NFS and //host/share is SMB.
-// NOTE: the error text follows util-linux mount on both platforms; the
-// macOS mount tools word theirs differently.
+// NOTE: the error text follows util-linux mount on both platforms, though
+// the macOS mount tools word theirs differently. Whether the read-only
+// endpoint may mount is unverified; the command table allows it.
 func (c *call) mountShare(s *systemState) Result {
 	if len(c.inv.args) < 2 {
 		return stderr("mount: bad usage\nTry 'mount --help' for more information.\n")
