@@ -2,6 +2,7 @@ package sim
 
 import (
 	"bufio"
+	"errors"
 	"mime"
 	"net"
 	"net/http"
@@ -92,6 +93,12 @@ func (rr *responseRecorder) wrap(next http.Handler) http.Handler {
 		rec.header = w.Header().Clone()
 		rec.body, rec.bodyLen, rec.truncated = cw.body, cw.written, cw.truncated
 		rec.dropped = cw.hijacked
+		if cw.writeErr != nil && !errors.Is(cw.writeErr, http.ErrContentLength) {
+			// The client hung up while the body was sent; what it got is
+			// not a response to check. A body longer than its
+			// Content-Length is the emulator's fault and stays checked.
+			rec.dropped = true
+		}
 		if cw.status == 0 && r.Context().Err() != nil {
 			// The client went away before the handler answered, so
 			// nothing reached it.
@@ -123,7 +130,10 @@ type capturingWriter struct {
 	written   int64
 	truncated bool
 	hijacked  bool
-	limit     int // body bytes to keep; set at the first write
+	// writeErr is the first error from writing the body: the client went
+	// away midway, so the response never reached it whole.
+	writeErr error
+	limit    int // body bytes to keep; set at the first write
 }
 
 func (w *capturingWriter) WriteHeader(status int) {
@@ -145,6 +155,9 @@ func (w *capturingWriter) Write(p []byte) (int, error) {
 		}
 	}
 	n, err := w.ResponseWriter.Write(p)
+	if err != nil && w.writeErr == nil {
+		w.writeErr = err
+	}
 	keep := min(n, max(w.limit-len(w.body), 0))
 	w.body = append(w.body, p[:keep]...)
 	w.truncated = w.truncated || keep < n
