@@ -170,25 +170,42 @@ func TestNamedGenerated(t *testing.T) {
 	}
 }
 
-// TestGeneratedFleetMemory bounds the heap a generated fleet holds before
-// any command runs; a fully built host costs about 50 KB.
+// TestGeneratedFleetMemory bounds the heap a generated host holds before
+// its first command, and after it, when it has built its base system.
 func TestGeneratedFleetMemory(t *testing.T) {
-	const n = 20000
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	f, err := Generate(GenerateOptions{Hosts: n, Seed: 1, Now: genNow})
-	if err != nil {
-		t.Fatal(err)
+	const n = 2000
+	tests := []struct {
+		name string
+		use  func(f *Fleet)
+		max  uint64
+	}{
+		{"at rest", func(*Fleet) {}, 1024},
+		{"after a command", func(f *Fleet) {
+			for _, h := range f.Hosts() {
+				h.Exec(nil, Admin, "pwd")
+			}
+		}, 64 << 10},
 	}
-	runtime.GC()
-	runtime.ReadMemStats(&after)
-	perHost := (after.HeapAlloc - before.HeapAlloc) / n
-	t.Logf("%d bytes per generated host before first use", perHost)
-	if perHost > 1024 {
-		t.Errorf("heap per generated host = %d bytes; want at most 1024", perHost)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			f, err := Generate(GenerateOptions{Hosts: n, Seed: 1, Now: genNow})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.use(f)
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			runtime.KeepAlive(f)
+			perHost := (int64(after.HeapAlloc) - int64(before.HeapAlloc)) / n
+			t.Logf("%d bytes per generated host %s", perHost, tt.name)
+			if perHost > int64(tt.max) {
+				t.Errorf("heap per generated host %s = %d bytes; want at most %d", tt.name, perHost, tt.max)
+			}
+		})
 	}
-	runtime.KeepAlive(f)
 }
 
 func TestFleetFileGenerateSection(t *testing.T) {
