@@ -56,6 +56,7 @@ type lazyBase struct {
 	gen         *generation
 	index       int
 	compromised bool
+	built       bool // set under the host's mu once the base system is built
 }
 
 // generation holds the state that every host of one generated fleet
@@ -85,18 +86,44 @@ func (h *Host) materialize() {
 	lz.once.Do(func() {
 		h.mu.Lock()
 		defer h.mu.Unlock()
-		b := lz.gen.builder(lz.index)
-		b.h = h
-		h.fs = newFileSystem(h.platform, h.info.FirstSeen)
-		h.procs = map[int]*process{}
-		if h.platform == Windows {
-			h.reg = newRegistry()
-		}
-		buildBase(b)
-		if lz.compromised {
-			b.compromise()
-		}
+		lz.buildInto(h)
+		lz.built = true
 	})
+}
+
+// buildInto fills h's file system, processes and registry from the seed.
+// It runs with the generated host's h.mu held.
+func (lz *lazyBase) buildInto(h *Host) {
+	b := lz.gen.builder(lz.index)
+	b.h = h
+	h.fs = newFileSystem(h.platform, h.info.FirstSeen)
+	h.procs = map[int]*process{}
+	if h.platform == Windows {
+		h.reg = newRegistry()
+	}
+	buildBase(b)
+	if lz.compromised {
+		b.compromise()
+	}
+}
+
+// snapshotSource returns the host whose state a snapshot reads: h once it
+// is built, else a throwaway copy built from the seed, so that a snapshot
+// of a large generated fleet does not keep every host's base system.
+func (h *Host) snapshotSource() *Host {
+	lz := h.lazy
+	if lz == nil {
+		return h
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if lz.built {
+		return h
+	}
+	tmp := &Host{info: h.info, platform: h.platform, zone: h.zone, now: h.now, content: h.content,
+		bootTime: h.bootTime, nextPID: h.nextPID}
+	lz.buildInto(tmp)
+	return tmp
 }
 
 func buildBase(b *builder) {

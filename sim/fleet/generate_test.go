@@ -142,6 +142,26 @@ func TestGeneratedHostBuildsOnFirstUse(t *testing.T) {
 	}
 }
 
+// TestSnapshotLeavesHostUnbuilt checks that a snapshot of an unused
+// generated host reads a throwaway build equal to the one its first command
+// makes, and keeps nothing.
+func TestSnapshotLeavesHostUnbuilt(t *testing.T) {
+	f, err := Generate(GenerateOptions{Hosts: 3, Seed: 5, Now: genNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := f.Snapshot()
+	for _, h := range f.Hosts() {
+		if len(h.procs) != 0 {
+			t.Fatalf("%s has %d processes after a snapshot; want none until first use", h.Hostname(), len(h.procs))
+		}
+		h.Exec(nil, Admin, "pwd")
+	}
+	if after := f.Snapshot(); !reflect.DeepEqual(before, after) {
+		t.Error("snapshot before first use differs from the one after pwd")
+	}
+}
+
 func TestNamedGenerated(t *testing.T) {
 	tests := []struct {
 		name    string

@@ -93,7 +93,9 @@ func (f *Fleet) Snapshot() State {
 }
 
 func (h *Host) snapshot() HostState {
-	h.materialize()
+	if src := h.snapshotSource(); src != h {
+		return src.snapshot()
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	hs := HostState{
