@@ -22,7 +22,8 @@
 // OS versions, roles and sensor states, the same for the same seed; Named
 // builds them for "generated:N" and a fleet file's "generate" section adds
 // them. A generated host keeps only its Hosts API record until its first
-// command, get or snapshot builds its base system from the seed.
+// command or get builds its base system from the seed; a snapshot of an
+// unused host reads a throwaway build.
 //
 // HostFaults (a host's "faults" in a fleet file, or Host.SetFaults) make a
 // host go offline mid-step and come back, answer slowly, stall uploads,

@@ -48,7 +48,7 @@ type GenerateOptions struct {
 }
 
 // lazyBase is the base system of a generated host, built on the host's
-// first command, get or snapshot. Until then the host costs its Hosts API
+// first command or get. Until then the host costs its Hosts API
 // record and this struct, so a fleet of 100,000 hosts loads in a fraction
 // of a second and RTR sessions that run nothing build nothing.
 type lazyBase struct {
