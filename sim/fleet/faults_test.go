@@ -118,7 +118,9 @@ func TestOfflineAfterCommands(t *testing.T) {
 
 func TestOfflineAfterDelay(t *testing.T) {
 	h := bareWindowsHost(t)
-	h.SetFaults(HostFaults{OfflineAfter: 50 * time.Millisecond, BackAfter: 100 * time.Millisecond})
+	// The offline window is long enough that a loaded machine's polling
+	// cannot miss it.
+	h.SetFaults(HostFaults{OfflineAfter: 50 * time.Millisecond, BackAfter: 1500 * time.Millisecond})
 	h.Exec(nil, Admin, "pwd")
 	waitOnline(t, h, false)
 	waitOnline(t, h, true)
@@ -126,10 +128,10 @@ func TestOfflineAfterDelay(t *testing.T) {
 
 func waitOnline(t *testing.T, h *Host, want bool) {
 	t.Helper()
-	deadline := time.Now().Add(2 * time.Second)
+	deadline := time.Now().Add(5 * time.Second)
 	for h.Info().Online != want {
 		if time.Now().After(deadline) {
-			t.Fatalf("host online = %v after 2s; want %v", !want, want)
+			t.Fatalf("host online = %v after 5s; want %v", !want, want)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
