@@ -39,9 +39,12 @@ type device struct {
 }
 
 func deviceOf(h fleet.HostInfo) device {
-	tags := h.Tags
+	tags, groups := h.Tags, h.Groups
 	if tags == nil {
 		tags = []string{}
+	}
+	if groups == nil {
+		groups = []string{}
 	}
 	return device{
 		DeviceID: h.AID, CID: h.CID, Hostname: h.Hostname,
@@ -50,7 +53,7 @@ func deviceOf(h fleet.HostInfo) device {
 		AgentVersion: h.AgentVersion,
 		FirstSeen:    h.FirstSeen.UTC().Format(time.RFC3339),
 		LastSeen:     h.LastSeen.UTC().Format(time.RFC3339),
-		Tags:         tags, Groups: []string{},
+		Tags:         tags, Groups: groups,
 	}
 }
 

@@ -14,6 +14,7 @@ type hostSpec struct {
 	platform     Platform
 	osVersion    string
 	tags         []string
+	groups       []string
 	online       bool
 	reachable    bool
 	containment  string
@@ -47,7 +48,8 @@ func newBuilder(spec hostSpec, cid string, rng *rand.Rand, now func() time.Time)
 		info: HostInfo{
 			AID: aid, CID: cid, Hostname: spec.hostname, Platform: spec.platform,
 			PlatformName: spec.platform.APIName(), OSVersion: spec.osVersion,
-			Tags: append([]string(nil), spec.tags...), Online: spec.online, Reachable: spec.reachable,
+			Tags: append([]string(nil), spec.tags...), Groups: append([]string(nil), spec.groups...),
+			Online: spec.online, Reachable: spec.reachable,
 			Containment: spec.containment, LocalIP: spec.localIP, ExternalIP: spec.externalIP,
 			MACAddress: spec.macAddress, AgentVersion: spec.agentVersion,
 			FirstSeen: installed, LastSeen: t,

@@ -43,4 +43,7 @@ func TestDocumentedFleetFile(t *testing.T) {
 			t.Errorf("%s = %v; want %v", c.name, c.got, c.want)
 		}
 	}
+	if groups := f.HostByName("WIN-LAB-01").Info().Groups; len(groups) != 1 || groups[0] != "0123456789abcdef0123456789abcdef" {
+		t.Errorf("groups = %q; want the one group of the example", groups)
+	}
 }

@@ -12,7 +12,9 @@ type HostInfo struct {
 	PlatformName       string // Windows, Linux or Mac
 	OSVersion          string
 	Tags               []string
-	Online, Reachable  bool
+	// Groups are the ids of the host groups the host belongs to.
+	Groups            []string
+	Online, Reachable bool
 	// Containment is one of the Containment* constants.
 	Containment  string
 	LocalIP      string
@@ -57,6 +59,7 @@ func (h *Host) Info() HostInfo {
 	defer h.mu.Unlock()
 	info := h.info
 	info.Tags = append([]string(nil), h.info.Tags...)
+	info.Groups = append([]string(nil), h.info.Groups...)
 	return info
 }
 

@@ -29,6 +29,7 @@ type hostFile struct {
 	AID          string            `json:"aid"`
 	OSVersion    string            `json:"os_version"`
 	Tags         []string          `json:"tags"`
+	Groups       []string          `json:"groups"`
 	Online       *bool             `json:"online"`
 	Reachable    *bool             `json:"reachable"`
 	Containment  string            `json:"containment"`
@@ -239,7 +240,7 @@ func (hf *hostFile) spec(i int) (hostSpec, error) {
 			return hostSpec{}, fmt.Errorf("%s: %q is not an IP address", field, ip)
 		}
 	}
-	spec := hostSpec{aid: aid, hostname: hf.Hostname, platform: p, osVersion: hf.OSVersion, tags: hf.Tags,
+	spec := hostSpec{aid: aid, hostname: hf.Hostname, platform: p, osVersion: hf.OSVersion, tags: hf.Tags, groups: hf.Groups,
 		online: hf.Online == nil || *hf.Online, reachable: hf.Reachable == nil || *hf.Reachable,
 		containment: hf.Containment, localIP: hf.LocalIP, externalIP: hf.ExternalIP, macAddress: hf.MACAddress,
 		agentVersion: hf.AgentVersion, utcOffset: hf.UTCOffset, user: hf.User, role: hf.Role}
