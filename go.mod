@@ -6,6 +6,11 @@ require (
 	github.com/agext/levenshtein v1.2.1
 	github.com/bodgit/sevenzip v1.6.5
 	github.com/crowdstrike/gofalcon v0.20.0
+	github.com/go-openapi/loads v0.21.5
+	github.com/go-openapi/runtime v0.27.1
+	github.com/go-openapi/spec v0.20.14
+	github.com/go-openapi/strfmt v0.22.2
+	github.com/go-openapi/validate v0.23.1
 	github.com/hashicorp/hcl/v2 v2.25.0
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	github.com/vbauerster/mpb/v8 v8.16.2
@@ -31,12 +36,7 @@ require (
 	github.com/go-openapi/errors v0.22.0 // indirect
 	github.com/go-openapi/jsonpointer v0.20.2 // indirect
 	github.com/go-openapi/jsonreference v0.20.4 // indirect
-	github.com/go-openapi/loads v0.21.5 // indirect
-	github.com/go-openapi/runtime v0.27.1 // indirect
-	github.com/go-openapi/spec v0.20.14 // indirect
-	github.com/go-openapi/strfmt v0.22.2 // indirect
 	github.com/go-openapi/swag v0.22.9 // indirect
-	github.com/go-openapi/validate v0.23.1 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/hashicorp/golang-lru/v2 v2.0.7 // indirect
 	github.com/josharian/intern v1.0.0 // indirect
