@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hashicorp/go-multierror"
+
 	"github.com/rtrplay/rtrplay/playbook"
 	"github.com/rtrplay/rtrplay/rtr"
 )
@@ -53,36 +55,19 @@ const hostnameChunk = 100
 func Resolve(ctx context.Context, api API, pb *playbook.Playbook) (*Resolution, error) {
 	res := &Resolution{ByTarget: map[string][]string{}}
 	all := map[string]Host{}
+	// Every target is resolved, and every problem reported at once, so
+	// that one run of plan lists all the targets to fix.
+	var problems *multierror.Error
 	for _, t := range pb.Targets {
-		ids, err := targetIDs(ctx, api, t)
+		ids, err := resolveTarget(ctx, api, t, all)
 		if err != nil {
-			return nil, err
-		}
-		if len(ids) == 0 {
-			return nil, fmt.Errorf("target %q matches no host; check its %s", t.Name, selectorName(t))
-		}
-		if t.MaxHosts > 0 && len(ids) > t.MaxHosts {
-			return nil, fmt.Errorf("target %q matches %d hosts, more than its max_hosts of %d; narrow the target or raise max_hosts",
-				t.Name, len(ids), t.MaxHosts)
-		}
-		devices, err := api.GetDevices(ctx, ids)
-		if err != nil {
-			return nil, fmt.Errorf("read details of target %q: %w", t.Name, err)
-		}
-		found := map[string]bool{}
-		for _, d := range devices {
-			found[strings.ToLower(d.ID)] = true
-			all[d.ID] = Host{ID: d.ID, Hostname: d.Hostname, Platform: platformOf(d.PlatformName), Status: d.Status}
-		}
-		for _, id := range ids {
-			if !found[strings.ToLower(id)] {
-				return nil, fmt.Errorf("target %q: host id %s is not known to Falcon", t.Name, id)
-			}
-		}
-		if err := checkHostnames(t, devices); err != nil {
-			return nil, err
+			problems = multierror.Append(problems, err)
+			continue
 		}
 		res.ByTarget[t.Name] = ids
+	}
+	if err := problems.ErrorOrNil(); err != nil {
+		return nil, err
 	}
 	for _, h := range all {
 		res.Hosts = append(res.Hosts, h)
@@ -94,6 +79,40 @@ func Resolve(ctx context.Context, api API, pb *playbook.Playbook) (*Resolution, 
 		return strings.Compare(a.ID, b.ID)
 	})
 	return res, nil
+}
+
+// resolveTarget returns the host ids of one target and adds its hosts'
+// details to all.
+func resolveTarget(ctx context.Context, api API, t *playbook.Target, all map[string]Host) ([]string, error) {
+	ids, err := targetIDs(ctx, api, t)
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("target %q matches no host; check its %s", t.Name, selectorName(t))
+	}
+	if t.MaxHosts > 0 && len(ids) > t.MaxHosts {
+		return nil, fmt.Errorf("target %q matches %d hosts, more than its max_hosts of %d; narrow the target or raise max_hosts",
+			t.Name, len(ids), t.MaxHosts)
+	}
+	devices, err := api.GetDevices(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read details of target %q: %w", t.Name, err)
+	}
+	found := map[string]bool{}
+	for _, d := range devices {
+		found[strings.ToLower(d.ID)] = true
+		all[d.ID] = Host{ID: d.ID, Hostname: d.Hostname, Platform: platformOf(d.PlatformName), Status: d.Status}
+	}
+	for _, id := range ids {
+		if !found[strings.ToLower(id)] {
+			return nil, fmt.Errorf("target %q: host id %s is not known to Falcon", t.Name, id)
+		}
+	}
+	if err := checkHostnames(t, devices); err != nil {
+		return nil, err
+	}
+	return ids, nil
 }
 
 func targetIDs(ctx context.Context, api API, t *playbook.Target) ([]string, error) {

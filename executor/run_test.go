@@ -465,3 +465,39 @@ func TestRunUnderFaults(t *testing.T) {
 	}
 	t.Logf("%d of %d requests faulted", faulted, len(h.srv.Requests()))
 }
+
+// TestResolveReportsEveryTarget lists the problems of all targets in one
+// error, so that one plan shows everything to fix.
+func TestResolveReportsEveryTarget(t *testing.T) {
+	h := newHarness(t, "demo", sim.Options{})
+	src := `
+playbook "targets" {}
+target "ghost" {
+  hostnames = ["NO-SUCH-HOST"]
+}
+target "nothing" {
+  filter = "platform_name:'Windows'+hostname:'nope'"
+}
+target "win" {
+  filter    = "platform_name:'Windows'"
+  max_hosts = 1
+}
+step "ps" {
+  target  = target.win
+  command = "ps"
+}
+`
+	pb, diags := playbook.Parse([]byte(src), filepath.Join(t.TempDir(), "p.hcl"), playbook.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	_, err := Resolve(context.Background(), h.client, pb)
+	if err == nil {
+		t.Fatal("Resolve succeeded; want an error for each of three targets")
+	}
+	for _, want := range []string{`target "ghost"`, `target "nothing" matches no host`, `max_hosts of 1`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+}
