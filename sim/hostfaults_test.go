@@ -46,7 +46,7 @@ func TestHostFaultsInBatchCommands(t *testing.T) {
 			name: "non-UTF-8 output", faults: fleet.HostFaults{NonUTF8: true}, command: "pwd",
 			check: func(t *testing.T, got wireHost) {
 				// JSON carries only UTF-8: each byte that is not becomes U+FFFD.
-				if want := "C:\\caf\ufffd \ufffd\ufffd\r\n"; got.Stdout != want {
+				if want := "C:\\\r\ncaf\ufffd \ufffd\ufffd\r\n"; got.Stdout != want {
 					t.Errorf("stdout = %q; want %q", got.Stdout, want)
 				}
 			},

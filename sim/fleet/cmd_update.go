@@ -28,9 +28,18 @@ var updateTitles = []string{
 // few days after each release, with two of the newest release's updates
 // still available.
 func buildUpdates(h *Host, rng *rand.Rand) []*winUpdate {
+	// The product in update titles follows the host's OS version, so a
+	// Windows 10 host is not offered Windows 11 updates.
 	product := "Windows 11"
-	if strings.Contains(h.info.OSVersion, "Server") {
+	switch version := h.info.OSVersion; {
+	case strings.Contains(version, "Server") && strings.Contains(version, "2019"):
+		product = "Windows Server 2019"
+	case strings.Contains(version, "Server") && strings.Contains(version, "2016"):
+		product = "Windows Server 2016"
+	case strings.Contains(version, "Server"):
 		product = "Windows Server 2022"
+	case strings.Contains(version, "Windows 10"):
+		product = "Windows 10"
 	}
 	now := h.now()
 	var out []*winUpdate

@@ -134,7 +134,13 @@ func (h *Host) faultAfter(res Result) Result {
 	res.Duration += c.Delay
 	res.ChunkSize = c.ChunkSize
 	if c.NonUTF8 {
-		res.Stdout = latin1(res.Stdout) + nonUTF8Line
+		// The bad bytes get a line of their own, so that the command's
+		// own last line (a path from pwd, say) stays as it was.
+		out := latin1(res.Stdout)
+		if out != "" && !strings.HasSuffix(out, "\n") {
+			out += "\r\n"
+		}
+		res.Stdout = out + nonUTF8Line
 	}
 	if c.ExtraOutputBytes > 0 {
 		res.Stdout += extraOutput(h.info.AID, c.ExtraOutputBytes)

@@ -65,8 +65,8 @@ func TestFaultsShapeResults(t *testing.T) {
 			}
 		}},
 		{"non-UTF-8", HostFaults{NonUTF8: true}, func(t *testing.T, res Result) {
-			if utf8.ValidString(res.Stdout) || !strings.HasPrefix(res.Stdout, "C:\\caf\xe9") {
-				t.Errorf("stdout = %q; want C:\\ then Latin-1 bytes that are not UTF-8", res.Stdout)
+			if utf8.ValidString(res.Stdout) || !strings.HasPrefix(res.Stdout, "C:\\\r\ncaf\xe9") {
+				t.Errorf("stdout = %q; want C:\\ on its own line, then Latin-1 bytes that are not UTF-8", res.Stdout)
 			}
 		}},
 		{"extra output", HostFaults{ExtraOutputBytes: 5000}, func(t *testing.T, res Result) {
