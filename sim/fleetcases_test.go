@@ -166,7 +166,9 @@ func TestOfflineQueuedCommandHasNoOutput(t *testing.T) {
 // still with its task_id.
 func TestLongScriptPastRequestWait(t *testing.T) {
 	const chunk = 16
-	script := "runscript -Timeout=600 -Raw=```Start-Sleep -Milliseconds 1000\n" +
+	// The script sleeps well past the 200ms wait, so that a loaded machine
+	// cannot make the batch call return after the script ended.
+	script := "runscript -Timeout=600 -Raw=```Start-Sleep -Milliseconds 3000\n" +
 		"Write-Output 'scan line 01'\nWrite-Output 'scan line 02'\nWrite-Output 'scan line 03'```"
 	const wantStdout = "scan line 01\nscan line 02\nscan line 03\n"
 
@@ -176,8 +178,8 @@ func TestLongScriptPastRequestWait(t *testing.T) {
 		batchID, _ := openBatch(t, c, false, caseWin)
 		start := time.Now()
 		got := sendBatch(t, c, pathBatchAdmin, batchID, script, false, url.Values{"timeout_duration": {"200ms"}})[caseWin]
-		if waited := time.Since(start); waited < 200*time.Millisecond || waited >= time.Second {
-			t.Errorf("batch call returned after %v, want at the 200ms wait, before the 1s script ends", waited)
+		if waited := time.Since(start); waited < 200*time.Millisecond || waited >= 3*time.Second {
+			t.Errorf("batch call returned after %v, want at the 200ms wait, before the 3s script ends", waited)
 		}
 		if got.Complete || got.Stdout != "" || len(got.Errors) != 0 {
 			t.Errorf("entry = %+v, want complete:false, no output and no errors", got)
