@@ -137,8 +137,8 @@ const logSkew = 2 * time.Minute
 
 // reconcile reads the session logs of hosts and returns, for each host
 // with an entry that matches since sentAt, the task id of that command,
-// and the hosts without one. A log entry whose task id this run already
-// knows belongs to an earlier step and is ignored.
+// and the hosts without one. A log entry whose task id this run has already
+// recorded belongs to an earlier step and is ignored.
 func (r *runner) reconcile(ctx context.Context, hosts []*hostState, match func(rtr.SessionLog) bool, sentAt time.Time) (
 	map[string]string, []*hostState, error) {
 	// Give Falcon a moment to record a command it accepted.

@@ -90,7 +90,7 @@ func (r *runner) awaitContainment(ctx context.Context, s *playbook.Step, waiting
 	}
 }
 
-// offline reports whether Falcon said the host is offline: its session was
+// offline reports whether Falcon reported the host offline: its session was
 // queued, or refused with 40407.
 func (h *hostState) offline() bool {
 	if h.session.State == StateQueued {
@@ -108,7 +108,7 @@ func (h *hostState) offline() bool {
 // offline".
 const codeSensorOffline = 40407
 
-// requestContainment asks for containment of ids. Containing a contained
+// requestContainment requests containment of ids. Containing a contained
 // host changes nothing, so a request whose outcome is unknown is sent
 // again, up to maxCommandSends times.
 func (r *runner) requestContainment(ctx context.Context, ids []string) error {

@@ -268,7 +268,7 @@ func (r *runner) finish(s *playbook.Step, h *hostState, res HostStepResult) {
 	}
 	if res.ran || res.stdout != "" || res.stderr != "" {
 		if err := r.dir.writeOutput(h.Host, s.Addr(), &res); err != nil {
-			// The command ran, but its evidence is lost: say so on the
+			// The command ran, but its evidence is lost: record that on the
 			// result and fail the run, whatever the host's state.
 			r.opts.Logger.Error("write step output", "step", s.Addr(), "host", h.ID, "err", err)
 			note := "output not stored: " + err.Error()

@@ -243,7 +243,7 @@ step "kill" {
 }
 
 // TestRunAllOfflineQueued: Falcon opens no batch when no host initialises.
-// The host is reported queued as Falcon said, its steps are skipped because
+// The host is reported queued as Falcon reported it, its steps are skipped because
 // nothing could be sent, and the run fails.
 func TestRunAllOfflineQueued(t *testing.T) {
 	h := newHarness(t, "degraded", sim.Options{})
@@ -420,8 +420,8 @@ contain "isolate" {
 	}
 }
 
-// TestRunUnderFaults runs the containment playbook while the emulator
-// answers 429, 503 and dropped connections at random (with a fixed seed)
+// TestRunUnderFaults runs the containment playbook while the emulator returns
+// 429, 503 and dropped connections at random (with a fixed seed)
 // and tokens expire every few seconds. Every host must still get every
 // result, and no command may reach a host twice.
 func TestRunUnderFaults(t *testing.T) {

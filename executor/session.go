@@ -58,7 +58,7 @@ func (r *runner) hostsWithRTRSteps() map[string]bool {
 	return needed
 }
 
-// queueOffline is true when every target asks for it. Targets share one
+// queueOffline is true when every target sets queue_offline. Targets share one
 // session per host, so one target without it turns queueing off.
 func (r *runner) queueOffline() bool {
 	for _, t := range r.pb.Targets {
@@ -202,8 +202,8 @@ func (r *runner) hostDone(id string) bool {
 	return true
 }
 
-// deleteSessions closes each host's session. Falcon answers 400 for a
-// session it already expired; the client treats that as closed.
+// deleteSessions closes each host's session. Falcon returns 400 for a session it
+// already expired; the client treats that as closed.
 func (r *runner) deleteSessions(ctx context.Context) {
 	for _, h := range r.hosts {
 		if h.sessionID == "" {

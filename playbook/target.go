@@ -44,7 +44,7 @@ var aidRE = regexp.MustCompile(`^[0-9a-fA-F]{32}$`)
 
 // misplacedFields maps names that users put in a target by mistake onto
 // the argument they mean. offline_queued is the field Falcon returns; the
-// request asks with queue_offline, and a client that sends the former gets
+// request sets queue_offline, and a client that sends the former gets
 // no queueing at all.
 var misplacedFields = map[string]string{
 	"offline_queued": "queue_offline",
@@ -258,7 +258,7 @@ func (p *Playbook) varObject() cty.Value {
 }
 
 // checkQueueOffline warns when targets disagree on queue_offline: hosts
-// share one session, so queueing is on only when every target asks for it.
+// share one session, so queueing is on only when every target sets it.
 func (p *Playbook) checkQueueOffline() hcl.Diagnostics {
 	var on, off []*Target
 	for _, t := range p.Targets {

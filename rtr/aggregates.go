@@ -158,7 +158,7 @@ func MetricAggregation(t AggregateType, name, field string) AggregateQuery {
 	return AggregateQuery{Name: name, Type: t, Field: field}
 }
 
-// Where returns q restricted to the sessions that match the FQL filter.
+// Where restricts q to the sessions that match the FQL filter.
 func (q AggregateQuery) Where(filter string) AggregateQuery {
 	q.Filter = filter
 	return q

@@ -300,7 +300,7 @@ func TestAutodiscoverFollowsRegionHeader(t *testing.T) {
 	}
 }
 
-// A 400 from us-1 during discovery gives an error that tells the user to set
+// A 400 from us-1 during discovery gives an error that instructs the user to set
 // the GovCloud cloud explicitly, and a 403 one that mentions the IP allowlist.
 func TestAutodiscoverFailuresExplained(t *testing.T) {
 	t.Parallel()

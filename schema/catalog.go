@@ -63,7 +63,7 @@ type Command struct {
 	Platforms   []string `json:"platforms"`
 	Destructive bool     `json:"destructive"`
 	// MaxArgs is the most positional arguments the command takes, when
-	// HasMaxArgs reports that the catalog says. RTR answers more with error
+	// HasMaxArgs reports that the catalog sets one. RTR rejects more with error
 	// 40012.
 	MaxArgs *int `json:"max_args,omitempty"`
 	// RequiredFlags are flags the command does not run without, such as
@@ -141,7 +141,7 @@ type Resolved struct {
 	// be above Command.Tier when a flag needs more privilege, as runscript
 	// -Raw does.
 	Tier Tier
-	// TierReason says why Tier is above Command.Tier, or is empty.
+	// TierReason explains why Tier is above Command.Tier, or is empty.
 	TierReason string
 }
 

@@ -8,7 +8,7 @@ import (
 	"github.com/go-openapi/spec"
 )
 
-// This file lists every place where the emulator answers something that
+// This file lists every place where the emulator returns something that
 // the API reference does not document, each with its reason. The
 // conformance check fails when a response needs an exception that is not
 // here, and (after a full run of the package's tests) when an exception

@@ -100,7 +100,7 @@ func (rr *responseRecorder) wrap(next http.Handler) http.Handler {
 			rec.dropped = true
 		}
 		if cw.status == 0 && r.Context().Err() != nil {
-			// The client went away before the handler answered, so
+			// The client went away before the handler responded, so
 			// nothing reached it.
 			rec.dropped = true
 		}

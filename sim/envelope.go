@@ -67,13 +67,13 @@ type listReply struct {
 type call struct {
 	start   time.Time
 	traceID string
-	// fault is the label of the injected fault that answered the request,
+	// fault is the label of the injected fault that responded to the request,
 	// such as 503-after; empty for none.
 	fault string
-	// handlerStatus is the status of the handler's own answer when an
+	// handlerStatus is the status of the handler's own response when an
 	// after-handler fault replaced it.
 	handlerStatus int
-	// dropped is set when the request got no answer at all.
+	// dropped is set when the request got no response at all.
 	dropped bool
 	// closeConn, when set, closes the connection of a dropped request. The
 	// middleware calls it once the request is logged, so that a client

@@ -179,7 +179,7 @@ func (s *Server) strike(w http.ResponseWriter, r *http.Request, f *Fault) {
 	}
 }
 
-// dropConnection ends the request without an answer. An HTTP/1.1
+// dropConnection ends the request without a response. An HTTP/1.1
 // connection is taken over, and the middleware closes it once the request
 // is logged. HTTP/2 cannot be taken over, so the handler aborts and
 // net/http resets the stream, which the client sees as a transport error,
@@ -218,7 +218,7 @@ func epochSecondsCeil(t time.Time) string {
 	return strconv.FormatInt(secs, 10)
 }
 
-// discardWriter takes a handler's answer that an after-handler fault
+// discardWriter takes a handler's response that an after-handler fault
 // replaces. It keeps the status and drops the body, so a large download
 // costs no memory.
 type discardWriter struct {

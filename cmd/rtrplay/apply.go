@@ -27,7 +27,7 @@ type applyFlags struct {
 	deleteSessions  bool
 }
 
-// apply resolves the targets, asks for approval of destructive steps,
+// apply resolves the targets, requests approval of destructive steps,
 // runs the playbook and writes the run directory.
 func (c *cli) apply(args []string) int {
 	fs := c.newFlagSet("apply", "FILE")
@@ -115,9 +115,9 @@ func (f *applyFlags) operatorName(getenv func(string) string) string {
 	return "unknown"
 }
 
-// approve asks once before any command, listing the destructive steps and
+// approve prompts once before any command, listing the destructive steps and
 // how many hosts each may touch. Only "yes" approves. Without a terminal it
-// refuses instead of waiting for input that cannot come.
+// rejects the run instead of waiting for input that cannot come.
 func (c *cli) approve(plan *playbook.Plan, auto bool) bool {
 	destructive := plan.Destructive()
 	if len(destructive) == 0 || auto {

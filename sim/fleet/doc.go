@@ -4,8 +4,8 @@
 // accounts. Real Time Response (RTR) commands read and change that state.
 //
 // Use it through the emulator server in package sim, or directly in tests
-// that need RTR output of a realistic shape. It is not an HTTP server and
-// knows nothing about sessions, batches, queues or API envelopes: the
+// that need RTR output of a realistic shape. It is not an HTTP server and has no
+// notion of sessions, batches, queues or API envelopes: the
 // server maps RTR sessions to Shell values, calls Host.Exec and Host.Get,
 // and wraps the Result in Falcon's JSON. Online and reachability checks
 // (errors 40407 and 40401) are the server's job too.
