@@ -3,8 +3,6 @@ package rtr
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"net/url"
 	"time"
 )
 
@@ -108,26 +106,13 @@ func (c *Client) GetFalconScripts(ctx context.Context, ids []string) ([]FalconSc
 	if err := objectIDForm.checkAll("ids", ids); err != nil {
 		return nil, fmt.Errorf("get Falcon scripts: %w", err)
 	}
-	scripts := make([]FalconScript, 0, len(ids))
-	for _, chunk := range chunks(ids, c.limits.LibraryDetails) {
-		r := &request{
-			method: http.MethodGet, path: pathFalconScripts, query: url.Values{"ids": chunk},
-			ok: []int{http.StatusOK, http.StatusNotFound}, repeatable: true,
-		}
-		var out struct {
-			envelope
-			Resources []wireFalconScript `json:"resources"`
-		}
-		resp, err := c.call(ctx, r, &out)
-		if err != nil {
-			return nil, fmt.Errorf("get %d Falcon scripts: %w", len(chunk), err)
-		}
-		if err := notFoundOnly(r, resp, out.envelope); err != nil {
-			return nil, fmt.Errorf("get %d Falcon scripts: %w", len(chunk), err)
-		}
-		for _, w := range out.Resources {
-			scripts = append(scripts, w.falconScript())
-		}
+	wires, err := fetchEntities[wireFalconScript](ctx, c, ids, c.limits.LibraryDetails, idsInQuery(pathFalconScripts))
+	if err != nil {
+		return nil, fmt.Errorf("get Falcon scripts: %w", err)
+	}
+	scripts := make([]FalconScript, 0, len(wires))
+	for _, w := range wires {
+		scripts = append(scripts, w.falconScript())
 	}
 	return scripts, nil
 }

@@ -204,27 +204,14 @@ func (c *Client) getLibraryFiles(ctx context.Context, path string, ids []string)
 	if err := objectIDForm.checkAll("ids", ids); err != nil {
 		return nil, err
 	}
-	files := make([]LibraryFile, 0, len(ids))
-	for _, chunk := range chunks(ids, c.limits.LibraryDetails) {
-		r := &request{
-			method: http.MethodGet, path: path, query: url.Values{"ids": chunk},
-			// Unknown ids get 404 entries in errors next to the records.
-			ok: []int{http.StatusOK, http.StatusNotFound}, repeatable: true,
-		}
-		var out struct {
-			envelope
-			Resources []wireLibraryFile `json:"resources"`
-		}
-		resp, err := c.call(ctx, r, &out)
-		if err != nil {
-			return nil, err
-		}
-		if err := notFoundOnly(r, resp, out.envelope); err != nil {
-			return nil, err
-		}
-		for _, w := range out.Resources {
-			files = append(files, w.libraryFile())
-		}
+	// Unknown ids get 404 entries in errors next to the records.
+	wires, err := fetchEntities[wireLibraryFile](ctx, c, ids, c.limits.LibraryDetails, idsInQuery(path))
+	if err != nil {
+		return nil, err
+	}
+	files := make([]LibraryFile, 0, len(wires))
+	for _, w := range wires {
+		files = append(files, w.libraryFile())
 	}
 	return files, nil
 }

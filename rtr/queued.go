@@ -122,29 +122,14 @@ func (c *Client) QueuedSessions(ctx context.Context, sessionIDs []string) ([]Que
 	if err := sessionIDForm.checkAll("session ids", sessionIDs); err != nil {
 		return nil, fmt.Errorf("queued sessions: %w", err)
 	}
-	var queues []QueuedSession
-	for _, chunk := range chunks(sessionIDs, c.limits.SessionDetails) {
-		r := &request{
-			method: http.MethodPost, path: pathQueuedSessions,
-			body: struct {
-				IDs []string `json:"ids"`
-			}{chunk},
-			ok: []int{http.StatusOK, http.StatusNotFound}, repeatable: true,
-		}
-		var out struct {
-			envelope
-			Resources []wireQueuedSession `json:"resources"`
-		}
-		resp, err := c.call(ctx, r, &out)
-		if err != nil {
-			return nil, fmt.Errorf("queued sessions of %d ids: %w", len(chunk), err)
-		}
-		if err := notFoundOnly(r, resp, out.envelope); err != nil {
-			return nil, fmt.Errorf("queued sessions of %d ids: %w", len(chunk), err)
-		}
-		for _, w := range out.Resources {
-			queues = append(queues, w.queuedSession())
-		}
+	wires, err := fetchEntities[wireQueuedSession](ctx, c, sessionIDs, c.limits.SessionDetails,
+		idsInBody(pathQueuedSessions))
+	if err != nil {
+		return nil, fmt.Errorf("queued sessions: %w", err)
+	}
+	queues := make([]QueuedSession, 0, len(wires))
+	for _, w := range wires {
+		queues = append(queues, w.queuedSession())
 	}
 	return queues, nil
 }

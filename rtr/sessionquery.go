@@ -151,31 +151,13 @@ func (c *Client) GetSessions(ctx context.Context, ids []string) ([]Session, erro
 	if err := sessionIDForm.checkAll("session ids", ids); err != nil {
 		return nil, fmt.Errorf("get sessions: %w", err)
 	}
-	sessions := make([]Session, 0, len(ids))
-	for _, chunk := range chunks(ids, c.limits.SessionDetails) {
-		r := &request{
-			method: http.MethodPost, path: pathSessionEntities,
-			body: struct {
-				IDs []string `json:"ids"`
-			}{chunk},
-			// Unknown ids come back as 404 entries in errors next to the
-			// sessions found, and as a 404 when none is found.
-			ok: []int{http.StatusOK, http.StatusNotFound}, repeatable: true,
-		}
-		var out struct {
-			envelope
-			Resources []wireSession `json:"resources"`
-		}
-		resp, err := c.call(ctx, r, &out)
-		if err != nil {
-			return nil, fmt.Errorf("get %d sessions: %w", len(chunk), err)
-		}
-		if err := notFoundOnly(r, resp, out.envelope); err != nil {
-			return nil, fmt.Errorf("get %d sessions: %w", len(chunk), err)
-		}
-		for _, w := range out.Resources {
-			sessions = append(sessions, w.session())
-		}
+	wires, err := fetchEntities[wireSession](ctx, c, ids, c.limits.SessionDetails, idsInBody(pathSessionEntities))
+	if err != nil {
+		return nil, fmt.Errorf("get sessions: %w", err)
+	}
+	sessions := make([]Session, 0, len(wires))
+	for _, w := range wires {
+		sessions = append(sessions, w.session())
 	}
 	return sessions, nil
 }
