@@ -104,19 +104,9 @@ func (s *Server) prepareJobs(b *batch, optional []string, persist bool, now time
 // task_id, to be polled through the status call of the same tier.
 func (s *Server) handleBatchCommand(route commandRoute) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		wt, err := parseWaits(r.URL.Query())
-		if err != nil {
-			s.writeError(w, r, http.StatusBadRequest, poweredByRTR, err.Error())
-			return
-		}
 		var req batchCommandRequest
-		if err := s.decodeBody(r, &req); err != nil {
-			s.writeError(w, r, http.StatusBadRequest, poweredByRTR, err.Error())
-			return
-		}
-		b, ok := s.lookupBatch(r.Context(), req.BatchID)
+		b, wt, ok := s.readBatchRequest(w, r, &req)
 		if !ok {
-			s.writeError(w, r, http.StatusBadRequest, poweredByRTR, batchNotFound(req.BatchID))
 			return
 		}
 

@@ -61,18 +61,9 @@ type batchGetResponse struct {
 // reference does not state how Falcon reads file_path, and a public sample
 // quotes paths that contain spaces.
 func (s *Server) handleBatchGet(w http.ResponseWriter, r *http.Request) {
-	if _, err := parseWaits(r.URL.Query()); err != nil {
-		s.writeError(w, r, http.StatusBadRequest, poweredByRTR, err.Error())
-		return
-	}
 	var req batchGetRequest
-	if err := s.decodeBody(r, &req); err != nil {
-		s.writeError(w, r, http.StatusBadRequest, poweredByRTR, err.Error())
-		return
-	}
-	b, ok := s.lookupBatch(r.Context(), req.BatchID)
+	b, _, ok := s.readBatchRequest(w, r, &req)
 	if !ok {
-		s.writeError(w, r, http.StatusBadRequest, poweredByRTR, batchNotFound(req.BatchID))
 		return
 	}
 

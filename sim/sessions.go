@@ -328,18 +328,9 @@ type batchRefreshResponse struct {
 // handleBatchRefresh serves POST batch-refresh-session: it removes the
 // hosts in hosts_to_remove from the batch and extends every other session.
 func (s *Server) handleBatchRefresh(w http.ResponseWriter, r *http.Request) {
-	if _, err := parseWaits(r.URL.Query()); err != nil {
-		s.writeError(w, r, http.StatusBadRequest, poweredByRTR, err.Error())
-		return
-	}
 	var req batchRefreshRequest
-	if err := s.decodeBody(r, &req); err != nil {
-		s.writeError(w, r, http.StatusBadRequest, poweredByRTR, err.Error())
-		return
-	}
-	b, ok := s.lookupBatch(r.Context(), req.BatchID)
+	b, _, ok := s.readBatchRequest(w, r, &req)
 	if !ok {
-		s.writeError(w, r, http.StatusBadRequest, poweredByRTR, batchNotFound(req.BatchID))
 		return
 	}
 	resources := s.refreshBatch(b, req.HostsToRemove, time.Now())
